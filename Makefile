@@ -1,0 +1,39 @@
+# The two commands of the README: `make demo` and `make test`. Each one builds
+# what it needs: the virtual environment and the Fashion-MNIST files.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast data bench clean
+
+demo: $(STAMP) data
+	$(BIN)/python -m mytorch.train --model mlp --epochs 15 --seed 0
+
+test: $(STAMP) data
+	$(BIN)/python -m pytest -q
+
+# The quick loop while editing: everything but the full-data training runs.
+test-fast: $(STAMP) data
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP) data
+	$(BIN)/python benchmarks/mlp_epoch.py
+	$(BIN)/python benchmarks/cnn_epoch.py
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,plot]'
+	touch $@
+
+# Find (and verify) Fashion-MNIST; on Debian, as root, install the packaged copy
+# before falling back to a download from the official URLs.
+data: $(STAMP)
+	@$(BIN)/python -m mytorch.data.fashion_mnist --no-download 2>/dev/null || \
+	 { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	   apt-get install -y -q dataset-fashion-mnist >/dev/null; } ; \
+	 $(BIN)/python -m mytorch.data.fashion_mnist
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis runs
