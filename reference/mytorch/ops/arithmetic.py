@@ -114,8 +114,8 @@ def neg(x):
 def pow(base, exponent):
     """baseᵉˣᵖᵒⁿᵉⁿᵗ. A tensor exponent uses aᵇ = exp(b · log a), so the base must be positive."""
     from mytorch.ops.elementwise import exp, log
-    from mytorch._tensor import Tensor
+    from mytorch._tensor import Tensor, as_tensor
 
     if isinstance(exponent, Tensor):
-        return exp(mul(exponent, log(base if isinstance(base, Tensor) else float(base))))
+        return exp(mul(exponent, log(as_tensor(base, like=exponent))))
     return Pow.apply(base, exponent=exponent)

@@ -90,7 +90,6 @@ class LogSumExp(Function):
         xp = self.xp
         self.axes = reduction_axes(self.dim, x.ndim)
         m = x.max(axis=self.axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)  # rows of -inf give -inf, not nan
         y = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         self.save_for_backward(xp.exp(x - y))
         return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
