@@ -36,3 +36,46 @@ class MatMul(Function):
 
 def matmul(a, b):
     return MatMul.apply(a, b)
+
+
+class Linear(Function):
+    """The affine map of a fully connected layer, fused into one primitive.
+
+    For a batch X (N, in), weights W (out, in) and bias b (out,):
+        Y = X Wᵀ + b                                  (N, out)
+        X̄ = Ȳ W                                      (N, in)
+        W̄ = Ȳᵀ X                                     (out, in)
+        b̄ = Σ_n Ȳ_n                                  (out,)
+        Ẏ = Ẋ Wᵀ + X Ẇᵀ + ḃ
+    Leading batch dimensions beyond N are allowed and flattened for W̄ and b̄.
+    One node instead of three (transpose, matmul, add) keeps the graph small,
+    and W̄ comes out in W's own memory layout, ready for the optimizer.
+    """
+
+    def forward(self, x, weight, bias=None):
+        self.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    def backward(self, grad):
+        x, weight = self.saved_tensors
+        grad_rows = grad.reshape(-1, grad.shape[-1])
+        x_grad = grad @ weight if self.needs_input_grad[0] else None
+        weight_grad = grad_rows.T @ x.reshape(-1, x.shape[-1]) if self.needs_input_grad[1] else None
+        if len(self.needs_input_grad) == 2:
+            return x_grad, weight_grad
+        return x_grad, weight_grad, grad_rows.sum(axis=0)
+
+    def jvp(self, dx, dweight, dbias=None):
+        x, weight = self.saved_tensors
+        dy = dx @ weight.T + x @ dweight.T
+        return dy if dbias is None else dy + dbias
+
+
+def linear(x, weight, bias=None):
+    """y = x Wᵀ + b, as ``torch.nn.functional.linear``: x (..., in), W (out, in), b (out,)."""
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)
