@@ -7,7 +7,7 @@ Reverse mode lives in :mod:`mytorch.autodiff`, the primitives in
 import numpy
 
 from mytorch._tensor import Tensor, tensor  # noqa: I001  (Tensor first: the ops build on it)
-from mytorch import autodiff, ops
+from mytorch import autodiff, cuda, data, nn, ops, optim
 from mytorch.autodiff import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from mytorch.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from mytorch.ops import (abs, amax, argmax, cat, concatenate, exp, flatten, leaky_relu, log,
