@@ -27,13 +27,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,plot]'
 	touch $@
 
-# Find (and verify) Fashion-MNIST; on Debian, as root, install the packaged copy
-# before falling back to a download from the official URLs.
+# Find and verify Fashion-MNIST. If it is not on this machine: on Debian, as
+# root, install the packaged copy; otherwise download the official files.
 data: $(STAMP)
-	@$(BIN)/python -m mytorch.data.fashion_mnist --no-download 2>/dev/null || \
-	 { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	   apt-get install -y -q dataset-fashion-mnist >/dev/null; } ; \
-	 $(BIN)/python -m mytorch.data.fashion_mnist
+	@$(BIN)/python -m mytorch.data.fashion_mnist --no-download 2>/dev/null || { \
+	  echo "Fashion-MNIST is not on this machine: trying Debian's package, then the official download"; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null; } || true; fi; \
+	  $(BIN)/python -m mytorch.data.fashion_mnist; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis runs
