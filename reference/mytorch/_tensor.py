@@ -141,7 +141,7 @@ class Tensor:
             data = data.astype(dtype, copy=False)
         if data is self.data:
             return self
-        return Tensor(data, requires_grad=self.requires_grad)
+        return Tensor._from_op(data).requires_grad_(self.requires_grad)
 
     def cpu(self):
         return self.to("cpu")
