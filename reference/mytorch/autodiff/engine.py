@@ -17,6 +17,8 @@ def topological_order(root_fn):
     Iterative depth-first search: a node is appended once all of its inputs'
     nodes have been appended (post-order), with no recursion.
     """
+    ### BEGIN SOLUTION task1_1
+    ### TODO Depth-first search with an explicit stack: append a node after all of its inputs' nodes.
     order, visited = [], set()
     stack = [(root_fn, False)]
     while stack:
@@ -32,6 +34,7 @@ def topological_order(root_fn):
             if tensor.grad_fn is not None and tensor.grad_fn not in visited:
                 stack.append((tensor.grad_fn, False))
     return order
+    ### END SOLUTION
 
 
 def backward(root, grad=None, *, retain_graph=False, inputs=None):
@@ -57,6 +60,9 @@ def backward(root, grad=None, *, retain_graph=False, inputs=None):
     if root.grad_fn is None:
         deliver(root, grad)
     else:
+        ### BEGIN SOLUTION task1_2
+        ### TODO Visit the nodes in reverse topological order: call backward with the node's pending ȳ,
+        ### TODO check each input gradient, deliver it to a leaf or add it to the input node's pending ȳ.
         pending = {root.grad_fn: grad}
         for fn in reversed(topological_order(root.grad_fn)):
             input_grads = fn.backward(pending.pop(fn))
@@ -74,6 +80,7 @@ def backward(root, grad=None, *, retain_graph=False, inputs=None):
                     pending[tensor.grad_fn] = g
             if not retain_graph:
                 fn.release()
+        ### END SOLUTION
     if collected is not None:
         return tuple(namespace(t.data).zeros_like(t.data) if collected[id(t)] is None
                      else collected[id(t)] for t in inputs)

@@ -96,6 +96,8 @@ def jacobian(f, x, mode="reverse"):
     mode="forward": one jvp per input entry j gives column j, J eⱼ.
     Both build the same matrix; they differ in cost (m passes versus n).
     """
+    ### BEGIN SOLUTION task1_10
+    ### TODO Reverse: one vjp per output entry gives a row; forward: one jvp per input entry gives a column.
     tensor = _tensor_module()
     x = tensor.as_tensor(x)
     xp = namespace(x.data)
@@ -108,3 +110,4 @@ def jacobian(f, x, mode="reverse"):
         columns = xp.stack([tangent.data.reshape(-1) for _, tangent in pairs], axis=-1)
         return tensor.Tensor._from_op(columns.reshape(pairs[0][0].shape + x.shape))
     raise ValueError(f"jacobian: mode must be 'forward' or 'reverse', not {mode!r}")
+    ### END SOLUTION

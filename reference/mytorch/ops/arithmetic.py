@@ -17,11 +17,14 @@ def unbroadcast(grad, shape):
     grad: array of the output's shape (..., *broadcast shape)
     returns: array of ``shape``
     """
+    ### BEGIN SOLUTION task1_3
+    ### TODO Sum grad over the leading axes broadcasting added and over the axes where shape has 1.
     if grad.shape == shape:
         return grad
     leading = grad.ndim - len(shape)
     stretched = tuple(leading + i for i, n in enumerate(shape) if n == 1 and grad.shape[leading + i] != 1)
     return grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True).reshape(shape)
+    ### END SOLUTION
 
 
 class Add(Function):
@@ -32,11 +35,17 @@ class Add(Function):
         return a + b
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_4
+        ### TODO ā = ȳ and b̄ = ȳ, each summed back to its input's shape.
         a_shape, b_shape = self.shapes
         return unbroadcast(grad, a_shape), unbroadcast(grad, b_shape)
+        ### END SOLUTION
 
     def jvp(self, da, db):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = ȧ + ḃ.
         return da + db
+        ### END SOLUTION
 
 
 class Mul(Function):
@@ -47,12 +56,18 @@ class Mul(Function):
         return a * b
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_4
+        ### TODO ā = ȳ · b and b̄ = ȳ · a, each summed back to its input's shape.
         a, b = self.saved_tensors
         return unbroadcast(grad * b, a.shape), unbroadcast(grad * a, b.shape)
+        ### END SOLUTION
 
     def jvp(self, da, db):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = ȧ · b + a · ḃ.
         a, b = self.saved_tensors
         return da * b + a * db
+        ### END SOLUTION
 
 
 class Neg(Function):
@@ -62,10 +77,16 @@ class Neg(Function):
         return -x
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_4
+        ### TODO x̄ = −ȳ.
         return -grad
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = −ẋ.
         return -dx
+        ### END SOLUTION
 
 
 class Pow(Function):
@@ -79,14 +100,20 @@ class Pow(Function):
         return x ** self.exponent
 
     def derivative(self):
+        ### BEGIN SOLUTION task1_4
+        ### TODO dy/dx = p · x^(p−1), from the saved x.
         x, = self.saved_tensors
         return self.exponent * x ** (self.exponent - 1)
+        ### END SOLUTION
 
     def backward(self, grad):
         return grad * self.derivative()
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = p · x^(p−1) · ẋ.
         return self.derivative() * dx
+        ### END SOLUTION
 
 
 def add(a, b):

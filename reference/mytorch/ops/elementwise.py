@@ -12,12 +12,18 @@ class Exp(Function):
         return y
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_5
+        ### TODO x̄ = ȳ · y, with y = eˣ saved by forward.
         y, = self.saved_tensors
         return grad * y
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = y · ẋ.
         y, = self.saved_tensors
         return y * dx
+        ### END SOLUTION
 
 
 class Log(Function):
@@ -28,12 +34,18 @@ class Log(Function):
         return self.xp.log(x)
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_5
+        ### TODO x̄ = ȳ / x.
         x, = self.saved_tensors
         return grad / x
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = ẋ / x.
         x, = self.saved_tensors
         return dx / x
+        ### END SOLUTION
 
 
 class Abs(Function):
@@ -44,12 +56,18 @@ class Abs(Function):
         return self.xp.abs(x)
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_5
+        ### TODO x̄ = ȳ · sign(x).
         sign, = self.saved_tensors
         return grad * sign
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = sign(x) · ẋ.
         sign, = self.saved_tensors
         return sign * dx
+        ### END SOLUTION
 
 
 def exp(x):

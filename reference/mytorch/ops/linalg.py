@@ -17,6 +17,8 @@ class MatMul(Function):
         return a @ b
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_8
+        ### TODO Ā = Ȳ Bᵀ, B̄ = Aᵀ Ȳ; a vector is a one-row (A) or one-column (B) matrix; unbroadcast batch axes.
         a, b = self.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -28,10 +30,14 @@ class MatMul(Function):
         if self.needs_input_grad[1]:
             b_grad = unbroadcast(a2.swapaxes(-1, -2) @ grad, b2.shape).reshape(b.shape)
         return a_grad, b_grad
+        ### END SOLUTION
 
     def jvp(self, da, db):
+        ### BEGIN SOLUTION task1_9
+        ### TODO Ẏ = Ȧ B + A Ḃ.
         a, b = self.saved_tensors
         return da @ b + a @ db
+        ### END SOLUTION
 
 
 def matmul(a, b):

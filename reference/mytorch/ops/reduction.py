@@ -45,10 +45,16 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdim)
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_6
+        ### TODO Put the summed axes back (restore_axes) and broadcast ȳ to the input's shape.
         return self.xp.broadcast_to(restore_axes(grad, self.axes, self.keepdim), self.input_shape)
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = the same sum of ẋ.
         return dx.sum(axis=self.axes, keepdims=self.keepdim)
+        ### END SOLUTION
 
 
 class Max(Function):
@@ -69,12 +75,18 @@ class Max(Function):
         return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_6
+        ### TODO ȳ flows to the maximal entries only, shared among ties (the saved share).
         share, = self.saved_tensors
         return restore_axes(grad, self.axes, self.keepdim) * share
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = Σ ẋ · share over the reduced axes.
         share, = self.saved_tensors
         return (dx * share).sum(axis=self.axes, keepdims=self.keepdim)
+        ### END SOLUTION
 
 
 class LogSumExp(Function):
@@ -95,12 +107,18 @@ class LogSumExp(Function):
         return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_6
+        ### TODO x̄ = ȳ · softmax(x), with ȳ's reduced axes put back.
         softmax, = self.saved_tensors
         return restore_axes(grad, self.axes, self.keepdim) * softmax
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = Σ softmax(x) · ẋ over the reduced axes.
         softmax, = self.saved_tensors
         return (softmax * dx).sum(axis=self.axes, keepdims=self.keepdim)
+        ### END SOLUTION
 
 
 MaxResult = namedtuple("max", ["values", "indices"])

@@ -20,10 +20,16 @@ class Reshape(Function):
         return x.reshape(self.shape)
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_7
+        ### TODO Reshape ȳ back to the input's shape.
         return grad.reshape(self.input_shape)
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = ẋ reshaped like y.
         return dx.reshape(self.shape)
+        ### END SOLUTION
 
 
 class Permute(Function):
@@ -36,11 +42,17 @@ class Permute(Function):
         return x.transpose(self.dims)
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_7
+        ### TODO Transpose ȳ with the inverse permutation.
         inverse = sorted(range(len(self.dims)), key=self.dims.__getitem__)
         return grad.transpose(inverse)
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = ẋ permuted like y.
         return dx.transpose(self.dims)
+        ### END SOLUTION
 
 
 class GetItem(Function):
@@ -58,15 +70,21 @@ class GetItem(Function):
         return x[self.index]
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_7
+        ### TODO Zeros of the input's shape with ȳ added at index (repeated integer indices add up).
         x_grad = self.xp.zeros(self.input_shape, dtype=self.input_dtype)
         if _picks_repeatable(self.index):
             scatter_add(x_grad, self.index, grad)
         else:
             x_grad[self.index] = grad
         return x_grad
+        ### END SOLUTION
 
     def jvp(self, dx):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = ẋ[index].
         return dx[self.index]
+        ### END SOLUTION
 
 
 def _picks_repeatable(index):
@@ -87,11 +105,17 @@ class Concatenate(Function):
         return self.xp.concatenate(arrays, axis=self.dim)
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task1_7
+        ### TODO Split ȳ along dim into the pieces that came from each input.
         bounds = self.xp.cumsum(self.xp.asarray(self.sizes[:-1])).tolist()
         return tuple(self.xp.split(grad, bounds, axis=self.dim))
+        ### END SOLUTION
 
     def jvp(self, *tangents):
+        ### BEGIN SOLUTION task1_9
+        ### TODO ẏ = the tangents concatenated like the values.
         return self.xp.concatenate(tangents, axis=self.dim)
+        ### END SOLUTION
 
 
 def _shape_args(shape):
