@@ -194,3 +194,43 @@ def test_grad_and_argnums():
 def test_jvp_of_a_function_that_ignores_its_input_is_zero():
     out, tangent = jvp(lambda t: mytorch.tensor(np.ones(2)), (np.ones(3),), (np.ones(3),))
     assert tangent.tolist() == [0.0, 0.0]
+
+
+# ----- the gradient checker --------------------------------------------------------------
+
+def test_gradcheck_accepts_correct_gradients_and_matches_torch_verdict():
+    rng = np.random.default_rng(0)
+    x = mytorch.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = mytorch.tensor(rng.standard_normal((4, 2)), requires_grad=True)
+    assert mytorch.autodiff.gradcheck(lambda a, b: mytorch.log_softmax(a @ b, dim=1), (x, w))
+    assert torch.autograd.gradcheck(lambda a, b: torch.log_softmax(a @ b, dim=1),
+                                    (torch.tensor(x.data, requires_grad=True), torch.tensor(w.data, requires_grad=True)))
+
+
+def test_gradcheck_names_the_input_the_index_and_both_values():
+    class WrongSquare(Function):
+        def forward(self, x):
+            self.save_for_backward(x)
+            return x * x
+
+        def backward(self, grad):
+            x, = self.saved_tensors
+            return grad * x  # should be 2x
+
+        def jvp(self, dx):
+            x, = self.saved_tensors
+            return 2 * x * dx
+
+    x = mytorch.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(mytorch.autodiff.GradcheckError, match=r"input 0 .* index \(1, 1\): analytic 2, numerical 4"):
+        mytorch.autodiff.gradcheck(WrongSquare.apply, (x,))
+
+
+def test_gradcheck_needs_float64():
+    with pytest.raises(mytorch.autodiff.GradcheckError, match="float64"):
+        mytorch.autodiff.gradcheck(mytorch.exp, (mytorch.tensor([1.0], requires_grad=True),))
+
+
+def test_relative_error_has_a_floor():
+    from mytorch.autodiff.gradcheck import relative_error
+    np.testing.assert_allclose(relative_error(np.array([1.0, 0.0]), np.array([3.0, 1e-12])), [0.5, 1e-4])
