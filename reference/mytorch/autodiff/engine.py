@@ -61,8 +61,10 @@ def backward(root, grad=None, *, retain_graph=False, inputs=None):
         deliver(root, grad)
     else:
         ### BEGIN SOLUTION task1_2
-        ### TODO Visit the nodes in reverse topological order: call backward with the node's pending ȳ,
-        ### TODO check each input gradient, deliver it to a leaf or add it to the input node's pending ȳ.
+        ### TODO Visit the nodes of topological_order(root.grad_fn) in reverse. For each, call its backward
+        ### TODO with its pending ȳ (a single array means one input). For every input whose needs_input_grad
+        ### TODO is True: _check_grad, then deliver(...) to a leaf or add to the input node's pending ȳ.
+        ### TODO Unless retain_graph, call fn.release() once a node is done.
         pending = {root.grad_fn: grad}
         for fn in reversed(topological_order(root.grad_fn)):
             input_grads = fn.backward(pending.pop(fn))
