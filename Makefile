@@ -11,10 +11,12 @@ demo: $(STAMP) data
 	$(BIN)/python -m mytorch.train --model mlp --epochs 15 --seed 0
 
 test: $(STAMP) data
+	$(BIN)/autograder release --all --check
 	$(BIN)/python -m pytest -q
 
 # The quick loop while editing: everything but the full-data training runs.
 test-fast: $(STAMP) data
+	$(BIN)/autograder release --all --check
 	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP) data
