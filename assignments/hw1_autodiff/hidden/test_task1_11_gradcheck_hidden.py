@@ -10,7 +10,7 @@ import mytorch
 from mytorch.autodiff import Function, transforms
 from mytorch.autodiff.gradcheck import GradcheckError, gradcheck, numerical_jacobian, relative_error
 
-from hidden_helpers import assert_close, const, leaf, randn, raises
+from helpers import assert_close, const, leaf, randn, raises
 
 pytestmark = pytest.mark.task1_11
 

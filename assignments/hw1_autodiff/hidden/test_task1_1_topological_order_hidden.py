@@ -6,7 +6,7 @@ import mytorch
 from mytorch.autodiff import Function
 from mytorch.autodiff.engine import topological_order
 
-from hidden_helpers import leaf, randn
+from helpers import leaf, randn
 
 pytestmark = pytest.mark.task1_1
 

@@ -4,7 +4,7 @@ import pytest
 
 from mytorch.ops.elementwise import Abs, Exp, Log
 
-from hidden_helpers import as_tuple, assert_backward_matches_finite_differences, assert_close, leaf, randn
+from helpers import as_tuple, assert_backward_matches_finite_differences, assert_close, leaf, randn
 
 pytestmark = pytest.mark.task1_5
 

@@ -4,8 +4,7 @@ import pytest
 
 import mytorch
 
-from hidden_helpers import (as_tuple, assert_backward_matches_finite_differences, assert_close, distinct,
-                            leaf, randn)
+from helpers import as_tuple, assert_backward_matches_finite_differences, assert_close, distinct, leaf, randn
 
 pytestmark = pytest.mark.task1_6
 
