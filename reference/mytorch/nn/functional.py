@@ -84,15 +84,21 @@ def mse_loss(input, target, reduction="mean"):
     """Mean squared error: ℓᵢ = (xᵢ − yᵢ)², then reduced (mean by default)."""
     check_reduction(reduction)
     _check_same_shape("mse_loss", input, target)
+    ### BEGIN SOLUTION task2_3
+    ### TODO ℓᵢ = (xᵢ − yᵢ)², reduced with _reduce.
     diff = input - target
     return _reduce(diff * diff, reduction)
+    ### END SOLUTION
 
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: ℓᵢ = |xᵢ − yᵢ|, then reduced (mean by default)."""
     check_reduction(reduction)
     _check_same_shape("l1_loss", input, target)
+    ### BEGIN SOLUTION task2_3
+    ### TODO ℓᵢ = |xᵢ − yᵢ|, reduced with _reduce.
     return _reduce(ops.abs(input - target), reduction)
+    ### END SOLUTION
 
 
 def _class_indices(name, input, target):
@@ -117,8 +123,11 @@ def _class_indices(name, input, target):
 
 def _negative_log_likelihood(log_probs, classes, reduction):
     """ℓₙ = −log_probs[n, classesₙ], picked with advanced indexing log_probs[arange(N), classes]."""
+    ### BEGIN SOLUTION task2_3
+    ### TODO ℓₙ = −log_probs[n, classesₙ] (index rows arange(N) and columns classes), reduced.
     rows = namespace(classes).arange(log_probs.shape[0])
     return _reduce(-log_probs[rows, classes], reduction)
+    ### END SOLUTION
 
 
 def nll_loss(input, target, reduction="mean"):
@@ -139,4 +148,7 @@ def cross_entropy(input, target, reduction="mean"):
     """
     check_reduction(reduction)
     classes = _class_indices("cross_entropy", input, target)
+    ### BEGIN SOLUTION task2_3
+    ### TODO nll of log_softmax(input, 1), with the checked classes.
     return _negative_log_likelihood(log_softmax(input, 1), classes, reduction)
+    ### END SOLUTION

@@ -87,15 +87,21 @@ def xavier_uniform_(tensor, gain=1.0):
 
     The variance c² / 3 = gain² · 2 / (fan_in + fan_out) is that of :func:`xavier_normal_`.
     """
+    ### BEGIN SOLUTION task2_4
+    ### TODO U(−c, c) with c = gain · √(6 / (fan_in + fan_out)).
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
+    ### END SOLUTION
 
 
 def xavier_normal_(tensor, gain=1.0):
     """Glorot normal: N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out))."""
+    ### BEGIN SOLUTION task2_4
+    ### TODO N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out)).
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    ### END SOLUTION
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
@@ -104,10 +110,16 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     ``mode`` picks fan_in (keeps the forward variance) or fan_out (the
     backward one); ``a`` is the negative slope for the leaky_relu gain.
     """
+    ### BEGIN SOLUTION task2_4
+    ### TODO U(−c, c) with c = √3 · gain / √fan (fan from mode).
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return uniform_(tensor, -bound, bound)
+    ### END SOLUTION
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He normal: N(0, σ²) with σ = gain / √fan; for ReLU, gain = √2 and σ = √(2 / fan_in)."""
+    ### BEGIN SOLUTION task2_4
+    ### TODO N(0, σ²) with σ = gain / √fan (fan from mode).
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
+    ### END SOLUTION

@@ -117,6 +117,8 @@ class Module:
 
     def _all_named_parameters(self, prefix="", recurse=True):
         """Every (dotted name, parameter) pair: a shared parameter (or module) once under each name."""
+        ### BEGIN SOLUTION task2_5
+        ### TODO Yield this module's parameters, then (if recurse) every child's, with dotted names.
         for name, param in self._parameters.items():
             if param is not None:
                 yield (f"{prefix}.{name}" if prefix else name), param
@@ -124,6 +126,7 @@ class Module:
             for name, child in self._modules.items():
                 if child is not None:
                     yield from child._all_named_parameters(f"{prefix}.{name}" if prefix else name)
+        ### END SOLUTION
 
     def named_parameters(self, prefix="", recurse=True):
         """(dotted name, parameter) for every parameter, each tensor once, in registration order.

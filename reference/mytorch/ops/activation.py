@@ -18,15 +18,21 @@ class LeakyReLU(Function):
         self.negative_slope = negative_slope
 
     def forward(self, x):
+        ### BEGIN SOLUTION task2_2
+        ### TODO Save the slope s = dy/dx (1 where x > 0, else α) and return s · x.
         slope = (x > 0).astype(x.dtype)
         if self.negative_slope:
             slope = slope * (1 - self.negative_slope) + self.negative_slope
         self.save_for_backward(slope)
         return x * slope
+        ### END SOLUTION
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task2_2
+        ### TODO x̄ = s · ȳ.
         slope, = self.saved_tensors
         return grad * slope
+        ### END SOLUTION
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -39,13 +45,19 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
+        ### BEGIN SOLUTION task2_2
+        ### TODO y = ½ (1 + tanh(x/2)), which never overflows; save y.
         y = 0.5 * (1 + self.xp.tanh(0.5 * x))
         self.save_for_backward(y)
         return y
+        ### END SOLUTION
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task2_2
+        ### TODO x̄ = ȳ · y (1 − y).
         y, = self.saved_tensors
         return grad * y * (1 - y)
+        ### END SOLUTION
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -55,13 +67,19 @@ class Tanh(Function):
     """y = tanh x;  x̄ = ȳ · (1 − y²);  ẏ = (1 − y²) ẋ."""
 
     def forward(self, x):
+        ### BEGIN SOLUTION task2_2
+        ### TODO y = tanh x; save y.
         y = self.xp.tanh(x)
         self.save_for_backward(y)
         return y
+        ### END SOLUTION
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task2_2
+        ### TODO x̄ = ȳ · (1 − y²).
         y, = self.saved_tensors
         return grad * (1 - y * y)
+        ### END SOLUTION
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -85,9 +103,15 @@ def tanh(x):
 
 def log_softmax(x, dim=-1):
     """log softmax(x)_i = x_i − log Σ_j e^(x_j): stable, since log-sum-exp is."""
+    ### BEGIN SOLUTION task2_2
+    ### TODO x − logsumexp(x, dim, keepdim=True), composed from primitives.
     return sub(x, logsumexp(x, dim, keepdim=True))
+    ### END SOLUTION
 
 
 def softmax(x, dim=-1):
     """softmax(x)_i = e^(x_i) / Σ_j e^(x_j), as exp(log_softmax(x)) to avoid overflow."""
+    ### BEGIN SOLUTION task2_2
+    ### TODO exp(log_softmax(x, dim)).
     return exp(log_softmax(x, dim))
+    ### END SOLUTION

@@ -59,13 +59,18 @@ class Linear(Function):
     """
 
     def forward(self, x, weight, bias=None):
+        ### BEGIN SOLUTION task2_1
+        ### TODO Y = X Wᵀ + b (bias may be None); save X and W for backward.
         self.save_for_backward(x, weight)
         y = x @ weight.T
         if bias is not None:
             y += bias
         return y
+        ### END SOLUTION
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task2_1
+        ### TODO X̄ = Ȳ W, W̄ = Ȳᵀ X (batch axes flattened), b̄ = Σₙ Ȳₙ (a third gradient only with a bias).
         x, weight = self.saved_tensors
         grad_rows = grad.reshape(-1, grad.shape[-1])
         x_grad = grad @ weight if self.needs_input_grad[0] else None
@@ -73,11 +78,15 @@ class Linear(Function):
         if len(self.needs_input_grad) == 2:
             return x_grad, weight_grad
         return x_grad, weight_grad, grad_rows.sum(axis=0)
+        ### END SOLUTION
 
     def jvp(self, dx, dweight, dbias=None):
+        ### BEGIN SOLUTION task2_1
+        ### TODO Ẏ = Ẋ Wᵀ + X Ẇᵀ + ḃ.
         x, weight = self.saved_tensors
         dy = dx @ weight.T + x @ dweight.T
         return dy if dbias is None else dy + dbias
+        ### END SOLUTION
 
 
 def linear(x, weight, bias=None):

@@ -39,6 +39,9 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def forward(self, input):
+        ### BEGIN SOLUTION task2_5
+        ### TODO Apply the modules in order: y = f_k(… f_1(x)).
         for module in self:
             input = module(input)
         return input
+        ### END SOLUTION
