@@ -87,15 +87,14 @@ def xavier_uniform_(tensor, gain=1.0):
 
     The variance c² / 3 = gain² · 2 / (fan_in + fan_out) is that of :func:`xavier_normal_`.
     """
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): U(−c, c) with c = gain · √(6 / (fan_in + fan_out)).
+    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')
 
 
 def xavier_normal_(tensor, gain=1.0):
     """Glorot normal: N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out)).
+    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
@@ -104,10 +103,11 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     ``mode`` picks fan_in (keeps the forward variance) or fan_out (the
     backward one); ``a`` is the negative slope for the leaky_relu gain.
     """
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return uniform_(tensor, -bound, bound)
+    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): U(−c, c) with c = √3 · gain / √fan (fan from mode).
+    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He normal: N(0, σ²) with σ = gain / √fan; for ReLU, gain = √2 and σ = √(2 / fan_in)."""
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
+    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): N(0, σ²) with σ = gain / √fan (fan from mode).
+    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')

@@ -117,13 +117,8 @@ class Module:
 
     def _all_named_parameters(self, prefix="", recurse=True):
         """Every (dotted name, parameter) pair: a shared parameter (or module) once under each name."""
-        for name, param in self._parameters.items():
-            if param is not None:
-                yield (f"{prefix}.{name}" if prefix else name), param
-        if recurse:
-            for name, child in self._modules.items():
-                if child is not None:
-                    yield from child._all_named_parameters(f"{prefix}.{name}" if prefix else name)
+        # TODO Task 2.5 (Module and Sequential): Yield this module's parameters, then (if recurse) every child's, with dotted names.
+        raise NotImplementedError('Task 2.5: Module and Sequential')
 
     def named_parameters(self, prefix="", recurse=True):
         """(dotted name, parameter) for every parameter, each tensor once, in registration order.

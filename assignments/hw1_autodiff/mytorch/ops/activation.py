@@ -18,15 +18,12 @@ class LeakyReLU(Function):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        slope = (x > 0).astype(x.dtype)
-        if self.negative_slope:
-            slope = slope * (1 - self.negative_slope) + self.negative_slope
-        self.save_for_backward(slope)
-        return x * slope
+        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): Save the slope s = dy/dx (1 where x > 0, else α) and return s · x.
+        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
 
     def backward(self, grad):
-        slope, = self.saved_tensors
-        return grad * slope
+        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x̄ = s · ȳ.
+        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -39,13 +36,12 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
-        y = 0.5 * (1 + self.xp.tanh(0.5 * x))
-        self.save_for_backward(y)
-        return y
+        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): y = ½ (1 + tanh(x/2)), which never overflows; save y.
+        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
 
     def backward(self, grad):
-        y, = self.saved_tensors
-        return grad * y * (1 - y)
+        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x̄ = ȳ · y (1 − y).
+        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -55,13 +51,12 @@ class Tanh(Function):
     """y = tanh x;  x̄ = ȳ · (1 − y²);  ẏ = (1 − y²) ẋ."""
 
     def forward(self, x):
-        y = self.xp.tanh(x)
-        self.save_for_backward(y)
-        return y
+        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): y = tanh x; save y.
+        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
 
     def backward(self, grad):
-        y, = self.saved_tensors
-        return grad * (1 - y * y)
+        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x̄ = ȳ · (1 − y²).
+        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -85,9 +80,11 @@ def tanh(x):
 
 def log_softmax(x, dim=-1):
     """log softmax(x)_i = x_i − log Σ_j e^(x_j): stable, since log-sum-exp is."""
-    return sub(x, logsumexp(x, dim, keepdim=True))
+    # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x − logsumexp(x, dim, keepdim=True), composed from primitives.
+    raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
 
 
 def softmax(x, dim=-1):
     """softmax(x)_i = e^(x_i) / Σ_j e^(x_j), as exp(log_softmax(x)) to avoid overflow."""
-    return exp(log_softmax(x, dim))
+    # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): exp(log_softmax(x, dim)).
+    raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')

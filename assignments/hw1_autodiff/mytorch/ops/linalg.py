@@ -44,25 +44,16 @@ class Linear(Function):
     """
 
     def forward(self, x, weight, bias=None):
-        self.save_for_backward(x, weight)
-        y = x @ weight.T
-        if bias is not None:
-            y += bias
-        return y
+        # TODO Task 2.1 (the Linear layer): Y = X Wᵀ + b (bias may be None); save X and W for backward.
+        raise NotImplementedError('Task 2.1: the Linear layer')
 
     def backward(self, grad):
-        x, weight = self.saved_tensors
-        grad_rows = grad.reshape(-1, grad.shape[-1])
-        x_grad = grad @ weight if self.needs_input_grad[0] else None
-        weight_grad = grad_rows.T @ x.reshape(-1, x.shape[-1]) if self.needs_input_grad[1] else None
-        if len(self.needs_input_grad) == 2:
-            return x_grad, weight_grad
-        return x_grad, weight_grad, grad_rows.sum(axis=0)
+        # TODO Task 2.1 (the Linear layer): X̄ = Ȳ W, W̄ = Ȳᵀ X (batch axes flattened), b̄ = Σₙ Ȳₙ (a third gradient only with a bias).
+        raise NotImplementedError('Task 2.1: the Linear layer')
 
     def jvp(self, dx, dweight, dbias=None):
-        x, weight = self.saved_tensors
-        dy = dx @ weight.T + x @ dweight.T
-        return dy if dbias is None else dy + dbias
+        # TODO Task 2.1 (the Linear layer): Ẏ = Ẋ Wᵀ + X Ẇᵀ + ḃ.
+        raise NotImplementedError('Task 2.1: the Linear layer')
 
 
 def linear(x, weight, bias=None):

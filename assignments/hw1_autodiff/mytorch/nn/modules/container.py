@@ -39,6 +39,5 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def forward(self, input):
-        for module in self:
-            input = module(input)
-        return input
+        # TODO Task 2.5 (Module and Sequential): Apply the modules in order: y = f_k(… f_1(x)).
+        raise NotImplementedError('Task 2.5: Module and Sequential')
