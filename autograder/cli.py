@@ -20,14 +20,14 @@ def release_command(course, names, check=False, zip_out=None):
     for assignment in assignments:
         files = release.template(course, assignment)
         if check:
-            problems = release.differences(assignment, files)
+            problems = release.differences(course, assignment, files)
             out_of_sync += problems
             state = "in sync" if not problems else f"OUT OF SYNC ({len(problems)} files)"
             print(f"{assignment.name}: {state}")
             for problem in problems:
                 print(f"  {problem}")
         else:
-            release.write(assignment, files)
+            release.write(course, assignment, files)
             print(f"{assignment.name}: template written to {assignment.folder}")
         if zip_out is not None:
             print(f"{assignment.name}: handout archive {release.archive(assignment, files, zip_out)}")

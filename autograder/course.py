@@ -94,6 +94,11 @@ class Course:
         return self.root / "reference" / "mytorch"
 
     @property
+    def shared_tests(self):
+        """The folder of course-wide test helpers that every assignment's tests/ receives."""
+        return self.root / "assignments" / "common"
+
+    @property
     def assignments(self):
         folders = sorted(p.parent for p in (self.root / "assignments").glob("*/assignment.toml"))
         return sorted((Assignment.load(folder) for folder in folders), key=lambda a: a.number)

@@ -4,7 +4,10 @@ For assignment N the template holds:
 - ``mytorch/``: the reference package, in which every solution region of
   assignments N, N+1, … is replaced by a stub, and regions of earlier
   assignments keep their solution (a student who missed hw1 can still do hw2);
-- ``pytest.ini``: one marker per task, so that ``pytest -m task1_3`` runs one task.
+- ``pytest.ini``: one marker per task, so that ``pytest -m task1_3`` runs one task;
+- ``tests/checks.py`` (and any other file of ``assignments/common/``): the
+  course-wide test helpers, one source for every assignment, since each
+  handout must stand alone.
 
 The handout (``README.md``), the public ``tests/`` and ``assignment.toml`` are
 written by the instructor beside it; ``hidden/`` holds the hidden tests,
@@ -16,7 +19,6 @@ from pathlib import Path
 from autograder import solutions
 from autograder.course import CourseError
 
-GENERATED = ("mytorch", "pytest.ini")
 SHIPPED = ("README.md", "tests")        # the instructor's files that students receive
 
 
@@ -49,7 +51,13 @@ def template(course, assignment):
         raise CourseError(f"{assignment.folder / 'assignment.toml'}: students must edit {sorted(missing)}, "
                           "so [submission] files must list them")
     files["pytest.ini"] = pytest_ini(assignment)
+    files.update(shared_tests(course))
     return files
+
+
+def shared_tests(course):
+    """{tests/<name>: text} for every course-wide test helper."""
+    return {f"tests/{path.name}": path.read_text() for path in sorted(course.shared_tests.glob("*.py"))}
 
 
 def pytest_ini(assignment):
@@ -59,17 +67,17 @@ def pytest_ini(assignment):
             f"markers =\n{markers}")
 
 
-def on_disk(assignment):
+def on_disk(course, assignment):
     """The generated files as they are now in the assignment's folder."""
     folder = assignment.folder
     paths = [p for p in (folder / "mytorch").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    paths += [folder / "pytest.ini"] if (folder / "pytest.ini").exists() else []
+    paths += [folder / name for name in ["pytest.ini", *shared_tests(course)] if (folder / name).exists()]
     return {p.relative_to(folder).as_posix(): p.read_text() for p in paths}
 
 
-def write(assignment, files):
+def write(course, assignment, files):
     """Make the folder's generated files exactly ``files``, removing stale ones."""
-    for stale in on_disk(assignment).keys() - files.keys():
+    for stale in on_disk(course, assignment).keys() - files.keys():
         (assignment.folder / stale).unlink()
     for relative, text in files.items():
         path = assignment.folder / relative
@@ -78,9 +86,9 @@ def write(assignment, files):
             path.write_text(text)
 
 
-def differences(assignment, files):
+def differences(course, assignment, files):
     """Generated files that are missing, changed or extra on disk (empty when in sync)."""
-    current = on_disk(assignment)
+    current = on_disk(course, assignment)
     return sorted([f"missing: {p}" for p in files.keys() - current.keys()]
                   + [f"extra:   {p}" for p in current.keys() - files.keys()]
                   + [f"changed: {p}" for p in files.keys() & current.keys() if files[p] != current[p]])

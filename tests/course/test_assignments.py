@@ -41,7 +41,7 @@ def task_of(test_file, assignment):
 
 @by_name
 def test_template_is_in_sync_with_the_reference(assignment):
-    assert release.differences(assignment, release.template(COURSE, assignment)) == [], \
+    assert release.differences(COURSE, assignment, release.template(COURSE, assignment)) == [], \
         "run `autograder release --all` and commit the result"
 
 

@@ -100,3 +100,15 @@ def test_bad_course_files_give_clear_errors(course, capsys):
 def test_an_unknown_assignment_name_lists_the_known_ones(course):
     with pytest.raises(CourseError, match="no assignment called 'hw7'; the course has: hw1_first, hw2_second"):
         course.assignment("hw7")
+
+
+def test_course_wide_test_helpers_reach_every_template_and_stay_in_sync(course, capsys):
+    (course.root / "assignments" / "common").mkdir()
+    (course.root / "assignments" / "common" / "checks.py").write_text("TOLERANCE = 1e-6\n")
+    for name in ("hw1", "hw2"):
+        assert release.template(course, course.assignment(name))["tests/checks.py"] == "TOLERANCE = 1e-6\n"
+    assert cli.main(["--course", str(course.root), "release", "--all"]) == 0
+    copy = course.root / "assignments" / "hw2_second" / "tests" / "checks.py"
+    copy.write_text("TOLERANCE = 1.0\n")
+    assert cli.main(["--course", str(course.root), "release", "--all", "--check"]) == 1
+    assert "changed: tests/checks.py" in capsys.readouterr().out
