@@ -35,20 +35,3 @@ def assert_matches_torch(mt_fn, torch_fn, *arrays, seed=0, rtol=RTOL, atol=ATOL)
     _, mine = mytorch.autodiff.jvp(mt_fn, tuple(arrays), tuple(tangents))
     _, theirs = torch.func.jvp(torch_fn, tuple(map(torch.tensor, arrays)), tuple(map(torch.tensor, tangents)))
     assert_close(mine.data, theirs.numpy(), "forward-mode tangent", rtol, atol)
-
-
-def numerical_gradient(f, x, eps=1e-6):
-    """Central differences (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε for a scalar f of a float64 array."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        shifted = x.copy()
-        shifted[i] += eps
-        up = f(shifted)
-        shifted[i] -= 2 * eps
-        grad[i] = (up - f(shifted)) / (2 * eps)
-    return grad
-
-
-def relative_error(analytic, numeric, floor=1e-8):
-    """max |a − n| / max(floor, |a| + |n|), the gradient checker's error measure."""
-    return float(np.max(np.abs(analytic - numeric) / np.maximum(floor, np.abs(analytic) + np.abs(numeric))))
