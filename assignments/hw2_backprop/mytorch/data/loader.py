@@ -36,7 +36,7 @@ class TensorDataset:
 
     def __getitem__(self, index):
         """The sample(s) at ``index``: an int, a slice or an array of indices (a whole batch)."""
-        return tuple(Tensor(_take(t.data, index)) for t in self.tensors)
+        return tuple(Tensor._from_op(_take(t.data, index)) for t in self.tensors)
 
 
 class DataLoader:
@@ -92,10 +92,14 @@ class DataLoader:
 
 
 def _take(array, index):
-    """``array[index]``, with an index array moved to the array's device first."""
+    """``array[index]`` as a new array (never a view of the dataset's storage).
+
+    An index array (moved to the array's device first) selects by fancy
+    indexing, which already copies; an int or a slice gives a view, copied here.
+    """
     if isinstance(index, numpy.ndarray):
-        index = backend.namespace(array).asarray(index)
-    return array[index]
+        return array[backend.namespace(array).asarray(index)]
+    return array[index, ...].copy()
 
 
 def _stack(values):
