@@ -47,8 +47,9 @@ def accuracy(model, images, labels, device="cpu", batch_size=1000):
     """Fraction of ``images`` whose arg-max logit is the label; the model is put in eval mode."""
     model.eval()
     correct = 0
-    for x, y in DataLoader(TensorDataset(images, labels), batch_size=batch_size):
-        correct += int((model(x.to(device)).argmax(dim=1).cpu().numpy() == y.numpy()).sum())
+    for start in range(0, len(labels), batch_size):
+        logits = model(mytorch.tensor(images[start:start + batch_size], device=device))
+        correct += int((logits.argmax(dim=1).cpu().numpy() == labels[start:start + batch_size]).sum())
     return correct / len(labels)
 
 
