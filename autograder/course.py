@@ -6,6 +6,7 @@ A task id ``task<N>_<k>`` belongs to assignment N; its label is "Task N.k".
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 TASK_ID = re.compile(r"^task(?P<assignment>[1-9]\d*)_(?P<index>[1-9]\d*)$")
@@ -86,7 +87,10 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Course:
-    """The repository: the reference package and the assignments built from it."""
+    """The repository: the reference package and the assignments built from it.
+
+    The assignment files are read on first use and kept: a Course is one snapshot.
+    """
     root: Path
 
     @property
@@ -98,12 +102,13 @@ class Course:
         """The folder of course-wide test helpers that every assignment's tests/ receives."""
         return self.root / "assignments" / "common"
 
-    @property
+    @cached_property
     def assignments(self):
+        """Every assignment, by number; read once per Course (make a new Course to re-read)."""
         folders = sorted(p.parent for p in (self.root / "assignments").glob("*/assignment.toml"))
         return sorted((Assignment.load(folder) for folder in folders), key=lambda a: a.number)
 
-    @property
+    @cached_property
     def tasks(self):
         """Every task of the course, by id."""
         return {task.id: task for assignment in self.assignments for task in assignment.tasks}
