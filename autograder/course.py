@@ -2,12 +2,14 @@
 ``assignments/<name>/assignment.toml`` beside the reference solution.
 
 A task id ``task<N>_<k>`` belongs to assignment N; its label is "Task N.k".
+A task may be a bonus (its points come on top of the total) and may be graded
+by a test accuracy, with partial credit along a declared :class:`AccuracyCurve`.
 """
 import re
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 TASK_ID = re.compile(r"^task(?P<assignment>[1-9]\d*)_(?P<index>[1-9]\d*)$")
 
@@ -17,10 +19,60 @@ class CourseError(ValueError):
 
 
 @dataclass(frozen=True)
+class AccuracyCurve:
+    """Credit for a test accuracy: linear between the points (accuracy, fraction of the
+    task's points), none below the first point, the last point's credit above the last.
+
+    ``[[0.75, 0.5], [0.85, 1.0]]``: half the points at 75 %, all of them from 85 %,
+    nothing below 75 %.
+    """
+    points: tuple
+
+    def __post_init__(self):
+        accuracies = [a for a, _ in self.points]
+        credits = [c for _, c in self.points]
+        if not self.points or any(not 0 <= v <= 1 for v in accuracies + credits):
+            raise ValueError(f"an accuracy curve is a list of [accuracy, credit] pairs in [0, 1], "
+                             f"got {list(self.points)}")
+        if accuracies != sorted(set(accuracies)) or credits != sorted(credits):
+            raise ValueError(f"an accuracy curve's accuracies must increase and its credits must not "
+                             f"decrease, got {list(self.points)}")
+
+    def credit(self, accuracy):
+        """The fraction of the points that ``accuracy`` earns, in [0, 1]."""
+        (low, low_credit), (high, high_credit) = self.points[0], self.points[-1]
+        if not accuracy >= low:       # also NaN
+            return 0.0
+        if accuracy >= high:
+            return float(high_credit)
+        for (a0, c0), (a1, c1) in zip(self.points[:-1], self.points[1:]):
+            if a0 <= accuracy <= a1:
+                return float(c0 + (c1 - c0) * (accuracy - a0) / (a1 - a0))
+        raise AssertionError("unreachable: the accuracy lies between the curve's ends")
+
+
+@dataclass(frozen=True)
 class Task:
+    """One graded part of an assignment.
+
+    bonus:    its points come on top of the assignment's total.
+    accuracy: how a trained model is graded: {"model", "epochs", "curve": AccuracyCurve}; else None.
+    attack:   the adversarial-attack settings of an attack task; else None.
+    """
     id: str
     title: str
     points: float
+    bonus: bool = False
+    accuracy: dict = None
+    attack: dict = None
+
+    @classmethod
+    def from_config(cls, config):
+        accuracy = config.get("accuracy")
+        if accuracy is not None:
+            accuracy = {**accuracy, "curve": AccuracyCurve(tuple(tuple(p) for p in accuracy["curve"]))}
+        return cls(config["id"], config["title"], config["points"], bool(config.get("bonus", False)),
+                   accuracy, config.get("attack"))
 
     @property
     def assignment_number(self):
@@ -45,13 +97,23 @@ class Assignment:
     title: str
     folder: Path
     tasks: tuple
-    submission: tuple      # the files students hand in, the only ones they may change
+    submission: tuple      # the files students must hand in
+    editable: tuple        # glob patterns of further files students may change
+    public_tests: Path     # the tests students receive and run with pytest
+    hidden_tests: Path     # the tests only the grader has; never released
+    notebook: str          # the nbgrader notebook students hand in, or None
     limits: dict
     tolerances: dict
 
     @property
     def total_points(self):
-        return sum(task.points for task in self.tasks)
+        """The points of the non-bonus tasks: a score of 100 % reaches this."""
+        return sum(task.points for task in self.tasks if not task.bonus)
+
+    def may_change(self, relative_path):
+        """Whether students may change the file at ``relative_path`` (posix, from the folder)."""
+        path = PurePosixPath(relative_path)
+        return relative_path in self.submission or any(path.match(pattern) for pattern in self.editable)
 
     @classmethod
     def load(cls, folder):
@@ -60,14 +122,19 @@ class Assignment:
         try:
             config = tomllib.loads(path.read_text())
             meta = config["assignment"]
-            tasks = tuple(Task(t["id"], t["title"], t["points"]) for t in config["tasks"])
+            tasks = tuple(Task.from_config(t) for t in config["tasks"])
+            tests = config.get("tests", {})
             assignment = cls(name=meta["name"], number=meta["number"], title=meta["title"],
                              folder=Path(folder), tasks=tasks,
                              submission=tuple(config["submission"]["files"]),
+                             editable=tuple(config["submission"].get("editable", ())),
+                             public_tests=Path(folder) / tests.get("public", "tests"),
+                             hidden_tests=Path(folder) / tests.get("hidden", "hidden"),
+                             notebook=config.get("notebook", {}).get("file"),
                              limits=config.get("limits", {}), tolerances=config.get("tolerances", {}))
         except FileNotFoundError:
             raise CourseError(f"{path}: no such file") from None
-        except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
             raise CourseError(f"{path}: {type(error).__name__}: {error}") from None
         assignment._check(path)
         return assignment
@@ -83,6 +150,8 @@ class Assignment:
                 raise CourseError(f"{path}: task id {task.id!r} should look like task{self.number}_<k>")
             if not task.points > 0:
                 raise CourseError(f"{path}: task {task.id} must be worth a positive number of points")
+        if self.notebook is not None and self.notebook not in self.submission:
+            raise CourseError(f"{path}: the notebook {self.notebook!r} must be one of the [submission] files")
 
 
 @dataclass(frozen=True)
@@ -96,6 +165,11 @@ class Course:
     @property
     def reference(self):
         return self.root / "reference" / "mytorch"
+
+    @property
+    def nbgrader(self):
+        """The nbgrader course directory: its config and the source notebooks, with solutions."""
+        return self.root / "reference" / "nbgrader"
 
     @property
     def shared_tests(self):

@@ -1,0 +1,99 @@
+"""What assignment.toml declares: tasks, bonus points, accuracy curves, the files students
+may change, and the errors a malformed file gets."""
+import math
+
+import pytest
+
+from autograder.course import AccuracyCurve, Assignment, CourseError
+
+MINIMAL = '''
+[assignment]
+name = "hw4_data"
+number = 4
+title = "Data"
+
+[submission]
+files = ["mytorch/models.py", "experiments.ipynb"]
+editable = ["mytorch/nn/modules/*.py"]
+
+[notebook]
+file = "experiments.ipynb"
+
+[[tasks]]
+id = "task4_1"
+title = "a model"
+points = 30
+[tasks.accuracy]
+model = "mlp"
+epochs = 10
+curve = [[0.75, 0.5], [0.85, 1.0]]
+
+[[tasks]]
+id = "task4_2"
+title = "bonus: an attack"
+points = 10
+bonus = true
+[tasks.attack]
+epsilon = 0.1
+'''
+
+
+def load(tmp_path, text):
+    folder = tmp_path / "hw4_data"
+    folder.mkdir(exist_ok=True)
+    (folder / "assignment.toml").write_text(text)
+    return Assignment.load(folder)
+
+
+def test_tasks_bonus_points_and_grading_settings(tmp_path):
+    assignment = load(tmp_path, MINIMAL)
+    model, attack = assignment.tasks
+    assert assignment.total_points == 30, "bonus points come on top of the total"
+    assert not model.bonus and attack.bonus
+    assert model.accuracy["model"] == "mlp" and model.accuracy["epochs"] == 10
+    assert model.accuracy["curve"] == AccuracyCurve(((0.75, 0.5), (0.85, 1.0)))
+    assert attack.attack == {"epsilon": 0.1} and attack.accuracy is None
+    assert assignment.notebook == "experiments.ipynb"
+    assert assignment.public_tests == tmp_path / "hw4_data" / "tests"
+    assert assignment.hidden_tests == tmp_path / "hw4_data" / "hidden"
+
+
+def test_students_may_change_their_submission_and_the_editable_patterns_only(tmp_path):
+    assignment = load(tmp_path, MINIMAL)
+    assert assignment.may_change("mytorch/models.py")
+    assert assignment.may_change("mytorch/nn/modules/linear.py")
+    assert not assignment.may_change("mytorch/nn/functional.py")
+    assert not assignment.may_change("tests/test_task4_1_model.py")
+
+
+@pytest.mark.parametrize("accuracy, credit", [
+    (0.0, 0.0), (0.7499, 0.0), (0.75, 0.5), (0.80, 0.75), (0.85, 1.0), (0.99, 1.0), (math.nan, 0.0),
+])
+def test_the_accuracy_curve_is_linear_between_its_points(accuracy, credit):
+    curve = AccuracyCurve(((0.75, 0.5), (0.85, 1.0)))
+    assert curve.credit(accuracy) == pytest.approx(credit)
+
+
+def test_an_accuracy_curve_with_several_pieces():
+    curve = AccuracyCurve(((0.5, 0.0), (0.6, 0.2), (0.9, 0.8)))
+    assert curve.credit(0.55) == pytest.approx(0.1)
+    assert curve.credit(0.75) == pytest.approx(0.5)
+    assert curve.credit(0.95) == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("curve = [[0.85, 1.0], [0.75, 0.5]]", "accuracies must increase"),
+    ("curve = [[0.75, 1.0], [0.85, 0.5]]", "credits must not decrease"),
+    ("curve = [[0.75, 1.5]]", "pairs in [0, 1]"),
+    ("curve = []", "pairs in [0, 1]"),
+])
+def test_a_malformed_accuracy_curve_is_a_course_error(tmp_path, bad, message):
+    text = MINIMAL.replace("curve = [[0.75, 0.5], [0.85, 1.0]]", bad)
+    with pytest.raises(CourseError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load(tmp_path, text)
+
+
+def test_the_notebook_must_be_handed_in(tmp_path):
+    text = MINIMAL.replace('files = ["mytorch/models.py", "experiments.ipynb"]', 'files = ["mytorch/models.py"]')
+    with pytest.raises(CourseError, match="notebook 'experiments.ipynb' must be one of the"):
+        load(tmp_path, text)
