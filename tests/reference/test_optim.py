@@ -1,7 +1,8 @@
 """The optimizers of mytorch against torch.optim, step by step, in float64.
 
 Two problems: a tiny two-layer tanh network's mean squared error on fixed
-data (nonconvex; three parameters of different shapes), written once in
+data (nonconvex; four parameters of different shapes, one of them a 0-d
+scale), written once in
 mytorch and once in torch, each framework differentiating it itself; and a
 fixed sequence of random gradients fed to both, which isolates the
 optimizers' arithmetic. Every step's parameters must agree.
@@ -20,18 +21,19 @@ RTOL, ATOL = 1e-10, 1e-12
 
 _rng = np.random.default_rng(0)
 X, Y = _rng.standard_normal((8, 3)), _rng.standard_normal((8, 2))
-INITIAL = [_rng.standard_normal((3, 4)), 0.1 * _rng.standard_normal(4), _rng.standard_normal((4, 2))]
+INITIAL = [_rng.standard_normal((3, 4)), 0.1 * _rng.standard_normal(4), _rng.standard_normal((4, 2)),
+           np.array(1.3)]
 GIVEN_GRADIENTS = [[_rng.standard_normal(a.shape) * 0.5 ** (step % 4) for a in INITIAL]
                    for step in range(STEPS)]
 
 
-def mytorch_loss(w1, b1, w2):
-    prediction = mytorch.tanh(mytorch.tensor(X) @ w1 + b1) @ w2
+def mytorch_loss(w1, b1, w2, scale):
+    prediction = scale * (mytorch.tanh(mytorch.tensor(X) @ w1 + b1) @ w2)
     return ((prediction - mytorch.tensor(Y)) ** 2).mean()
 
 
-def torch_loss(w1, b1, w2):
-    prediction = torch.tanh(torch.tensor(X) @ w1 + b1) @ w2
+def torch_loss(w1, b1, w2, scale):
+    prediction = scale * (torch.tanh(torch.tensor(X) @ w1 + b1) @ w2)
     return ((prediction - torch.tensor(Y)) ** 2).mean()
 
 

@@ -105,18 +105,30 @@ class Optimizer(ABC):
             for group in self.param_groups:
                 for param in group["params"]:
                     if param.grad is not None:
-                        self.update(param.data, param.grad.data, self.state[param], group)
+                        self.update(_at_least_1d(param.data), _at_least_1d(param.grad.data),
+                                    self.state[param], group)
         return loss
 
     @abstractmethod
     def update(self, param, grad, state, group):
         """Update one parameter in place.
 
-        param: the parameter's array, to update in place
+        param: the parameter's array, to update in place (a 0-d parameter comes as a
+               one-element view, so that in-place steps reach it)
         grad:  its gradient's array, read only (the caller's ``.grad`` must not change)
         state: the parameter's dict of buffers, empty at the first step
         group: the parameter's group, with every option
         """
+
+
+def _at_least_1d(array):
+    """A 0-d array as a one-element view of it, any other array as it is.
+
+    Arithmetic on 0-d arrays returns scalars, not arrays, and an in-place step
+    such as ``buffer *= momentum`` or ``sqrt(x, out=x)`` on a scalar does not
+    reach the parameter or its state; a view of shape (1,) writes through.
+    """
+    return array.reshape(1) if array.ndim == 0 else array
 
 
 def check_non_negative(**options):
