@@ -29,6 +29,9 @@ class Adadelta(Optimizer):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, param, grad, state, group):
+        ### BEGIN SOLUTION task3_3
+        ### TODO Keep E[g²] and E[Δw²] in state (zeros at first); update E[g²], compute
+        ### TODO Δw = √(E[Δw²] + ε) / √(E[g²] + ε) · g, update E[Δw²] with Δw, then w ← w − η Δw, in place.
         xp = namespace(param)
         if not state:
             state["square_avg"] = xp.zeros_like(param)                    # E[g²]
@@ -45,3 +48,4 @@ class Adadelta(Optimizer):
         average_squares_(state["acc_delta"], delta, rho)                  # E[Δw²]_t
         delta *= group["lr"]
         param -= delta                                                    # w ← w − η Δw_t
+        ### END SOLUTION

@@ -27,6 +27,9 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
     def update(self, param, grad, state, group):
+        ### BEGIN SOLUTION task3_2
+        ### TODO Keep state["step"] and the sum G (starting at initial_accumulator_value);
+        ### TODO G ← G + g², η_t = η / (1 + (t − 1) lr_decay), w ← w − η_t g / (√G + ε), in place.
         if not state:
             state["step"] = 0
             state["sum"] = namespace(param).full_like(param, group["initial_accumulator_value"])
@@ -37,3 +40,4 @@ class Adagrad(Optimizer):
         std = namespace(param).sqrt(state["sum"])
         std += group["eps"]                                                   # √G_t + ε
         addcdiv_(param, grad, std, -clr)                                      # w ← w − η_t g / (√G_t + ε)
+        ### END SOLUTION

@@ -42,6 +42,10 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, decoupled_weight_decay=decoupled_weight_decay))
 
     def update(self, param, grad, state, group):
+        ### BEGIN SOLUTION task3_5
+        ### TODO Keep state["step"], m and v (and v^max for amsgrad); decay the weights (decoupled)
+        ### TODO or add λ w to g; m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g²;
+        ### TODO w ← w − η m̂ / (√v̂ + ε) with the bias corrections m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
         xp = namespace(param)
         (beta1, beta2), lr, weight_decay = group["betas"], group["lr"], group["weight_decay"]
         if not state:
@@ -67,6 +71,7 @@ class Adam(Optimizer):
         denom /= (1 - beta2 ** step) ** 0.5
         denom += group["eps"]                                                 # √v̂_t + ε
         addcdiv_(param, state["exp_avg"], denom, -step_size)                  # w ← w − η m̂_t / (√v̂_t + ε)
+        ### END SOLUTION
 
 
 class AdamW(Adam):

@@ -35,6 +35,10 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered))
 
     def update(self, param, grad, state, group):
+        ### BEGIN SOLUTION task3_4
+        ### TODO Keep v (and ḡ when centered, b when momentum > 0) in state; v ← α v + (1 − α) g²;
+        ### TODO divide g by √v + ε (centered: √(v − ḡ²) + ε); with momentum b ← μ b + that, w ← w − η b;
+        ### TODO else w ← w − η g / (...), in place.
         xp = namespace(param)
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
@@ -59,3 +63,4 @@ class RMSprop(Optimizer):
             param -= group["lr"] * buf                                        # w ← w − η b_t
         else:
             addcdiv_(param, grad, avg, -group["lr"])                          # w ← w − η g / (...)
+        ### END SOLUTION

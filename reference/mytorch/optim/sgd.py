@@ -50,6 +50,10 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def update(self, param, grad, state, group):
+        ### BEGIN SOLUTION task3_1
+        ### TODO g ← g + λ w (with_weight_decay); with momentum μ keep the buffer b in state["momentum_buffer"]:
+        ### TODO b_1 = g_1, then b_t = μ b_{t−1} + (1 − τ) g_t; step along b_t, or g_t + μ b_t for Nesterov;
+        ### TODO w ← w − η (...), in place on param.
         momentum = group["momentum"]
         grad = with_weight_decay(param, grad, group["weight_decay"])      # g ← g + λ w
         if momentum != 0:
@@ -61,3 +65,4 @@ class SGD(Optimizer):
                 buf += (1 - group["dampening"]) * grad                    #       + (1 − τ) g_t
             grad = grad + momentum * buf if group["nesterov"] else buf   # g_t + μ b_t,  or b_t
         param -= group["lr"] * grad                                       # w ← w − η (...)
+        ### END SOLUTION

@@ -29,19 +29,6 @@ class Adadelta(Optimizer):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, param, grad, state, group):
-        xp = namespace(param)
-        if not state:
-            state["square_avg"] = xp.zeros_like(param)                    # E[g²]
-            state["acc_delta"] = xp.zeros_like(param)                     # E[Δw²]
-        rho, eps = group["rho"], group["eps"]
-        grad = with_weight_decay(param, grad, group["weight_decay"])      # g ← g + λ w
-        average_squares_(state["square_avg"], grad, rho)                  # E[g²]_t
-        std = state["square_avg"] + eps
-        xp.sqrt(std, out=std)                                             # √(E[g²]_t + ε)
-        delta = state["acc_delta"] + eps
-        xp.sqrt(delta, out=delta)                                         # √(E[Δw²]_{t−1} + ε)
-        delta /= std
-        delta *= grad                                                     # Δw_t
-        average_squares_(state["acc_delta"], delta, rho)                  # E[Δw²]_t
-        delta *= group["lr"]
-        param -= delta                                                    # w ← w − η Δw_t
+        # TODO Task 3.3 (Adadelta): Keep E[g²] and E[Δw²] in state (zeros at first); update E[g²], compute
+        #   Δw = √(E[Δw²] + ε) / √(E[g²] + ε) · g, update E[Δw²] with Δw, then w ← w − η Δw, in place.
+        raise NotImplementedError('Task 3.3: Adadelta')

@@ -35,27 +35,7 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered))
 
     def update(self, param, grad, state, group):
-        xp = namespace(param)
-        alpha, momentum = group["alpha"], group["momentum"]
-        if not state:
-            state["square_avg"] = xp.zeros_like(param)                        # v
-            if group["centered"]:
-                state["grad_avg"] = xp.zeros_like(param)                      # ḡ
-            if momentum > 0:
-                state["momentum_buffer"] = xp.zeros_like(param)               # b
-        grad = with_weight_decay(param, grad, group["weight_decay"])          # g ← g + λ w
-        average_squares_(state["square_avg"], grad, alpha)                    # v_t
-        if group["centered"]:
-            lerp_(state["grad_avg"], grad, 1 - alpha)                         # ḡ_t
-            avg = state["square_avg"] - state["grad_avg"] * state["grad_avg"]
-            xp.sqrt(avg, out=avg)                                             # √(v_t − ḡ_t²)
-        else:
-            avg = xp.sqrt(state["square_avg"])                                # √v_t
-        avg += group["eps"]
-        if momentum > 0:
-            buf = state["momentum_buffer"]
-            buf *= momentum
-            buf += grad / avg                                                 # b_t = μ b_{t−1} + g / (...)
-            param -= group["lr"] * buf                                        # w ← w − η b_t
-        else:
-            addcdiv_(param, grad, avg, -group["lr"])                          # w ← w − η g / (...)
+        # TODO Task 3.4 (RMSprop): Keep v (and ḡ when centered, b when momentum > 0) in state; v ← α v + (1 − α) g²;
+        #   divide g by √v + ε (centered: √(v − ḡ²) + ε); with momentum b ← μ b + that, w ← w − η b;
+        #   else w ← w − η g / (...), in place.
+        raise NotImplementedError('Task 3.4: RMSprop')

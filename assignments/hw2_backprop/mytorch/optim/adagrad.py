@@ -27,13 +27,6 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
     def update(self, param, grad, state, group):
-        if not state:
-            state["step"] = 0
-            state["sum"] = namespace(param).full_like(param, group["initial_accumulator_value"])
-        state["step"] += 1
-        grad = with_weight_decay(param, grad, group["weight_decay"])          # g ← g + λ w
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])     # η_t
-        state["sum"] += grad * grad                                           # G_t = G_{t−1} + g²
-        std = namespace(param).sqrt(state["sum"])
-        std += group["eps"]                                                   # √G_t + ε
-        addcdiv_(param, grad, std, -clr)                                      # w ← w − η_t g / (√G_t + ε)
+        # TODO Task 3.2 (Adagrad): Keep state["step"] and the sum G (starting at initial_accumulator_value);
+        #   G ← G + g², η_t = η / (1 + (t − 1) lr_decay), w ← w − η_t g / (√G + ε), in place.
+        raise NotImplementedError('Task 3.2: Adagrad')

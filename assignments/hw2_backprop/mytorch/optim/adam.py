@@ -42,31 +42,10 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, decoupled_weight_decay=decoupled_weight_decay))
 
     def update(self, param, grad, state, group):
-        xp = namespace(param)
-        (beta1, beta2), lr, weight_decay = group["betas"], group["lr"], group["weight_decay"]
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(param)                           # m
-            state["exp_avg_sq"] = xp.zeros_like(param)                        # v
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = xp.zeros_like(param)                # v^max
-        state["step"] += 1
-        step = state["step"]
-        if group["decoupled_weight_decay"]:
-            param *= 1 - lr * weight_decay                                    # w ← (1 − ηλ) w
-        else:
-            grad = with_weight_decay(param, grad, weight_decay)               # g ← g + λ w
-        lerp_(state["exp_avg"], grad, 1 - beta1)                              # m_t
-        average_squares_(state["exp_avg_sq"], grad, beta2)                    # v_t
-        second_moment = state["exp_avg_sq"]
-        if group["amsgrad"]:
-            second_moment = xp.maximum(state["max_exp_avg_sq"], second_moment,
-                                       out=state["max_exp_avg_sq"])          # v_t^max
-        step_size = lr / (1 - beta1 ** step)                                  # η / (1 − β₁ᵗ)
-        denom = xp.sqrt(second_moment)
-        denom /= (1 - beta2 ** step) ** 0.5
-        denom += group["eps"]                                                 # √v̂_t + ε
-        addcdiv_(param, state["exp_avg"], denom, -step_size)                  # w ← w − η m̂_t / (√v̂_t + ε)
+        # TODO Task 3.5 (Adam, AMSGrad and AdamW): Keep state["step"], m and v (and v^max for amsgrad); decay the weights (decoupled)
+        #   or add λ w to g; m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g²;
+        #   w ← w − η m̂ / (√v̂ + ε) with the bias corrections m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+        raise NotImplementedError('Task 3.5: Adam, AMSGrad and AdamW')
 
 
 class AdamW(Adam):

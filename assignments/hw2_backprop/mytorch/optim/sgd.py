@@ -50,14 +50,7 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def update(self, param, grad, state, group):
-        momentum = group["momentum"]
-        grad = with_weight_decay(param, grad, group["weight_decay"])      # g ← g + λ w
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = grad.copy()              # b_1 = g_1
-            else:
-                buf *= momentum                                           # b_t = μ b_{t−1}
-                buf += (1 - group["dampening"]) * grad                    #       + (1 − τ) g_t
-            grad = grad + momentum * buf if group["nesterov"] else buf   # g_t + μ b_t,  or b_t
-        param -= group["lr"] * grad                                       # w ← w − η (...)
+        # TODO Task 3.1 (SGD, momentum and Nesterov momentum): g ← g + λ w (with_weight_decay); with momentum μ keep the buffer b in state["momentum_buffer"]:
+        #   b_1 = g_1, then b_t = μ b_{t−1} + (1 − τ) g_t; step along b_t, or g_t + μ b_t for Nesterov;
+        #   w ← w − η (...), in place on param.
+        raise NotImplementedError('Task 3.1: SGD, momentum and Nesterov momentum')
