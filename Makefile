@@ -26,7 +26,7 @@ bench: $(STAMP) data
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,plot]'
+	$(BIN)/python -m pip install -q -e '.[test,plot,notebooks]'
 	touch $@
 
 # Find and verify Fashion-MNIST. If it is not on this machine: on Debian, as

@@ -5,11 +5,14 @@ from mytorch import nn
 
 def mlp(hidden=(256, 128), dropout=0.2):
     """784 → 256 → 128 → 10 with ReLU, and dropout after each hidden layer."""
+    ### BEGIN SOLUTION task4_2
+    ### TODO Flatten, then Linear → ReLU → Dropout for each hidden size, then Linear to the 10 classes.
     sizes = (28 * 28, *hidden)
     layers = [nn.Flatten()]
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out), nn.ReLU(), nn.Dropout(dropout)]
     return nn.Sequential(*layers, nn.Linear(sizes[-1], 10))
+    ### END SOLUTION
 
 
 def cnn(dropout=0.5):

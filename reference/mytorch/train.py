@@ -82,10 +82,14 @@ def train(model_name="mlp", epochs=15, device="cpu", seed=0, batch_size=128, lr=
         start, total_loss = time.perf_counter(), 0.0
         batches = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress, leave=False)
         for x, y in batches:
+            ### BEGIN SOLUTION task4_2
+            ### TODO One mini-batch step: the loss of model(x) against y (both moved to device), zero the
+            ### TODO gradients, backpropagate, optimizer.step().
             loss = loss_fn(model(x.to(device)), y.to(device))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            ### END SOLUTION
             total_loss += loss.item() * len(y)
             batches.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
         history.seconds.append(time.perf_counter() - start)

@@ -5,11 +5,8 @@ from mytorch import nn
 
 def mlp(hidden=(256, 128), dropout=0.2):
     """784 → 256 → 128 → 10 with ReLU, and dropout after each hidden layer."""
-    sizes = (28 * 28, *hidden)
-    layers = [nn.Flatten()]
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out), nn.ReLU(), nn.Dropout(dropout)]
-    return nn.Sequential(*layers, nn.Linear(sizes[-1], 10))
+    # TODO Task 4.2 (a three-layer MLP on Fashion-MNIST): Flatten, then Linear → ReLU → Dropout for each hidden size, then Linear to the 10 classes.
+    raise NotImplementedError('Task 4.2: a three-layer MLP on Fashion-MNIST')
 
 
 def cnn(dropout=0.5):

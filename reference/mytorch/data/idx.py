@@ -58,6 +58,10 @@ def parse_idx(data, source="<bytes>"):
         IDXError: bad magic number, unknown type code, or a length that does not
             match the header (a truncated file, or trailing garbage).
     """
+    ### BEGIN SOLUTION task4_1
+    ### TODO Check the magic number, the type code (DTYPES) and the length; raise IDXError naming `source`
+    ### TODO otherwise. Read the ndim big-endian uint32 sizes, then the values (numpy.frombuffer with the
+    ### TODO type's dtype and the header's offset); return a read-only array in native byte order.
     if len(data) < 4:
         raise IDXError(f"{source}: {len(data)} bytes is too short for an IDX header")
     if data[0] != 0 or data[1] != 0:
@@ -81,6 +85,7 @@ def parse_idx(data, source="<bytes>"):
         array = array.astype(dtype.newbyteorder("="))
     array.flags.writeable = False
     return array
+    ### END SOLUTION
 
 
 def read_idx(path):

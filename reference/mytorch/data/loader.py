@@ -68,19 +68,27 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
+        ### BEGIN SOLUTION task4_1
+        ### TODO Yield len(self) batches, self._batch(indices) for consecutive runs of batch_size indices of
+        ### TODO this epoch's order (the last run may be shorter); count the epoch in self.epoch.
         order = self._order()
         self.epoch += 1
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             yield self._batch(order[start:start + self.batch_size])
+        ### END SOLUTION
 
     def _order(self):
         """This epoch's sequence of sample indices."""
+        ### BEGIN SOLUTION task4_1
+        ### TODO 0 … n−1 in order without shuffle; else a permutation: from random.generator() without a
+        ### TODO seed, from numpy.random.default_rng([self.seed, self.epoch]) with one.
         n = len(self.dataset)
         if not self.shuffle:
             return numpy.arange(n)
         if self.seed is None:
             return random.generator().permutation(n)
         return numpy.random.default_rng([self.seed, self.epoch]).permutation(n)
+        ### END SOLUTION
 
     def _batch(self, indices):
         if isinstance(self.dataset, TensorDataset):

@@ -78,8 +78,12 @@ def im2col(x, kernel, stride, padding):
     X[(c, p, q), (i, j, n)] = x_pad[n, c, i·s_H + p, j·s_W + q]. The windows
     are a strided view of the padded image; the reshape makes the one copy.
     """
+    ### BEGIN SOLUTION task4_3
+    ### TODO Pad, take the windows (sliding_window_view over axes 2 and 3, every stride-th), and arrange
+    ### TODO them as X[(c, p, q), (i, j, n)] = x_pad[n, c, i·s_H + p, j·s_W + q].
     windows = sliding_window_view(_pad(x, padding, 0), kernel, axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
     return windows.transpose(1, 4, 5, 2, 3, 0).reshape(x.shape[1] * kernel[0] * kernel[1], -1)
+    ### END SOLUTION
 
 
 def col2im(cols, input_shape, kernel, stride, padding):
@@ -88,6 +92,9 @@ def col2im(cols, input_shape, kernel, stride, padding):
     Each pixel receives the sum of the entries of every window that covered
     it, one strided slice add per kernel offset (p, q).
     """
+    ### BEGIN SOLUTION task4_3
+    ### TODO Scatter-add every column back to the pixels its window covered (one strided slice per kernel
+    ### TODO offset, see _window_offsets), then drop the padding.
     n, c, h, w = input_shape
     out = output_size((h, w), kernel, stride, padding)
     cols = cols.reshape(c, kernel[0] * kernel[1], *out, n)
@@ -95,6 +102,7 @@ def col2im(cols, input_shape, kernel, stride, padding):
     for index, rows, columns in _window_offsets(kernel, stride, out):
         grad[:, rows, columns, :] += cols[:, index]
     return _unpad(grad.transpose(3, 0, 1, 2), padding)
+    ### END SOLUTION
 
 
 class Conv2d(Function):
@@ -128,6 +136,9 @@ class Conv2d(Function):
         return y.reshape(w.shape[0], *self.out, self.input_shape[0]).transpose(3, 0, 1, 2)
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task4_3
+        ### TODO W̄ = Ȳ Xᵀ and x̄ = col2im(Wᵀ Ȳ), Ȳ reshaped to (C_out, H_out·W_out·N) in the order of
+        ### TODO X's columns; compute only the gradients that self.needs_input_grad asks for.
         cols, w = self.saved_tensors
         grad = grad.transpose(1, 2, 3, 0).reshape(w.shape[0], -1)   # Ȳ (C_out, H_out·W_out·N)
         x_grad = w_grad = None
@@ -137,6 +148,7 @@ class Conv2d(Function):
         if self.needs_input_grad[1]:
             w_grad = (grad @ cols.T).reshape(w.shape)
         return x_grad, w_grad
+        ### END SOLUTION
 
     def jvp(self, dx, dw):
         cols, w = self.saved_tensors
@@ -163,6 +175,10 @@ class MaxPool2d(Function):
             raise ValueError(f"max_pool2d: padding {self.padding} must be at most half the kernel "
                              f"size {self.kernel}")
         self.out = _check_output_size("max_pool2d", x.shape[2:], self.kernel, self.stride, self.padding)
+        ### BEGIN SOLUTION task4_3
+        ### TODO Pad with −∞; keep the running maximum y over the kernel offsets (_window_offsets) and, in
+        ### TODO argmax, the index p·k_W + q of each window's first maximum; save_for_backward(argmax,
+        ### TODO padded), the two arrays that backward and the given jvp read.
         padded = _pad(x, self.padding, -self.xp.inf)
         offsets = _window_offsets(self.kernel, self.stride, self.out)
         _, rows, cols = next(offsets)
@@ -176,13 +192,18 @@ class MaxPool2d(Function):
             self.xp.maximum(y, window, out=y)
         self.save_for_backward(argmax, padded)
         return y
+        ### END SOLUTION
 
     def backward(self, grad):
+        ### BEGIN SOLUTION task4_3
+        ### TODO Route each ȳ to the window's first maximum: x̄_pad[..., rows, cols] += ȳ · (argmax == offset)
+        ### TODO for every kernel offset, then drop the padding.
         argmax, padded = self.saved_tensors
         x_grad = self.xp.zeros_like(padded, dtype=grad.dtype)   # in the input's memory layout
         for index, rows, cols in _window_offsets(self.kernel, self.stride, self.out):
             x_grad[:, :, rows, cols] += grad * (argmax == index)
         return _unpad(x_grad, self.padding)
+        ### END SOLUTION
 
     def jvp(self, dx):
         argmax, _ = self.saved_tensors

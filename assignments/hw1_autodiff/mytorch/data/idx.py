@@ -58,29 +58,10 @@ def parse_idx(data, source="<bytes>"):
         IDXError: bad magic number, unknown type code, or a length that does not
             match the header (a truncated file, or trailing garbage).
     """
-    if len(data) < 4:
-        raise IDXError(f"{source}: {len(data)} bytes is too short for an IDX header")
-    if data[0] != 0 or data[1] != 0:
-        raise IDXError(f"{source}: bad magic number {data[:2].hex()} (an IDX file starts with 0000)")
-    type_code, ndim = data[2], data[3]
-    if type_code not in DTYPES:
-        raise IDXError(f"{source}: unknown IDX type code 0x{type_code:02x}")
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
-        raise IDXError(f"{source}: truncated header (needs {header_size} bytes for {ndim} dimensions, "
-                       f"has {len(data)})")
-    shape = tuple(int(size) for size in numpy.frombuffer(data, ">u4", count=ndim, offset=4))
-    dtype = DTYPES[type_code]
-    expected = header_size + dtype.itemsize * int(numpy.prod(shape))
-    if len(data) != expected:
-        problem = "truncated" if len(data) < expected else "has trailing bytes"
-        raise IDXError(f"{source}: {problem}: a {dtype} array of shape {shape} needs {expected} bytes, "
-                       f"the file has {len(data)}")
-    array = numpy.frombuffer(data, dtype, offset=header_size).reshape(shape)
-    if not dtype.isnative:
-        array = array.astype(dtype.newbyteorder("="))
-    array.flags.writeable = False
-    return array
+    # TODO Task 4.1 (the data pipeline: IDX files and the DataLoader): Check the magic number, the type code (DTYPES) and the length; raise IDXError naming `source`
+    #   otherwise. Read the ndim big-endian uint32 sizes, then the values (numpy.frombuffer with the
+    #   type's dtype and the header's offset); return a read-only array in native byte order.
+    raise NotImplementedError('Task 4.1: the data pipeline: IDX files and the DataLoader')
 
 
 def read_idx(path):

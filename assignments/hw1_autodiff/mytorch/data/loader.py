@@ -68,19 +68,15 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
-        order = self._order()
-        self.epoch += 1
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield self._batch(order[start:start + self.batch_size])
+        # TODO Task 4.1 (the data pipeline: IDX files and the DataLoader): Yield len(self) batches, self._batch(indices) for consecutive runs of batch_size indices of
+        #   this epoch's order (the last run may be shorter); count the epoch in self.epoch.
+        raise NotImplementedError('Task 4.1: the data pipeline: IDX files and the DataLoader')
 
     def _order(self):
         """This epoch's sequence of sample indices."""
-        n = len(self.dataset)
-        if not self.shuffle:
-            return numpy.arange(n)
-        if self.seed is None:
-            return random.generator().permutation(n)
-        return numpy.random.default_rng([self.seed, self.epoch]).permutation(n)
+        # TODO Task 4.1 (the data pipeline: IDX files and the DataLoader): 0 … n−1 in order without shuffle; else a permutation: from random.generator() without a
+        #   seed, from numpy.random.default_rng([self.seed, self.epoch]) with one.
+        raise NotImplementedError('Task 4.1: the data pipeline: IDX files and the DataLoader')
 
     def _batch(self, indices):
         if isinstance(self.dataset, TensorDataset):

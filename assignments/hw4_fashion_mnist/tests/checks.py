@@ -1,0 +1,132 @@
+"""Checks shared by the public tests of every assignment (one source: assignments/common/checks.py,
+copied into each assignment's tests/ by `autograder release`; do not edit the copies).
+
+Every expected value comes from closed-form math or from central finite
+differences computed here, in float64:
+
+    ∂f/∂xᵢ ≈ (f(x + ε eᵢ) − f(x − ε eᵢ)) / 2ε        (error O(ε²))
+
+The finite differences only ever run the *forward* of mytorch's operations,
+so they are an independent check of the rules you write.
+"""
+import contextlib
+import re
+
+import numpy as np
+import pytest
+
+import mytorch
+
+EPS = 1e-6     # step of the central differences
+RTOL = 1e-6    # tolerances of a comparison with finite differences (float64)
+ATOL = 1e-8
+
+
+def leaf(array, requires_grad=True):
+    """A float64 leaf tensor (requiring a gradient by default) holding ``array``."""
+    return mytorch.tensor(np.asarray(array, dtype=np.float64), requires_grad=requires_grad)
+
+
+def const(array):
+    """A float64 tensor that does not require a gradient."""
+    return leaf(array, requires_grad=False)
+
+
+def randn(shape, seed):
+    """Standard normal float64 values of ``shape``, from a fixed seed."""
+    return np.asarray(np.random.default_rng(seed).standard_normal(shape), dtype=np.float64)
+
+
+def to_array(value):
+    """The array of a tensor, or ``value`` as an array."""
+    return value.data if isinstance(value, mytorch.Tensor) else np.asarray(value)
+
+
+def as_tuple(grads):
+    """A backward rule returns one array for one input, or a tuple: always a tuple here."""
+    return grads if isinstance(grads, tuple) else (grads,)
+
+
+def on_arrays(f):
+    """``f`` (a function of tensors) as a function of float64 arrays, running forward only."""
+    return lambda *arrays: np.asarray(f(*(const(a) for a in arrays)).data, dtype=np.float64)
+
+
+def numerical_vjp(f, arrays, index, upstream, eps=EPS):
+    """x̄ = ∂⟨ȳ, f(x₁, …, x_k)⟩ / ∂x_index, one coordinate at a time (``f`` maps arrays to an array)."""
+    arrays = [np.array(a, dtype=np.float64) for a in arrays]
+    x = arrays[index]
+    grad = np.zeros_like(x)
+    for i in range(x.size):
+        values = []
+        for sign in (1, -1):
+            moved = x.copy()
+            moved.reshape(-1)[i] += sign * eps
+            args = [moved if j == index else a for j, a in enumerate(arrays)]
+            values.append(np.sum(upstream * f(*args)))
+        grad.reshape(-1)[i] = (values[0] - values[1]) / (2 * eps)
+    return grad
+
+
+def numerical_jvp(f, arrays, tangents, eps=EPS):
+    """ẏ = (f(x + εv) − f(x − εv)) / 2ε, all inputs moved together along their tangents."""
+    plus = f(*(np.asarray(a, dtype=np.float64) + eps * np.asarray(v) for a, v in zip(arrays, tangents)))
+    minus = f(*(np.asarray(a, dtype=np.float64) - eps * np.asarray(v) for a, v in zip(arrays, tangents)))
+    return (plus - minus) / (2 * eps)
+
+
+def assert_close(actual, expected, what, rtol=RTOL, atol=ATOL):
+    """``actual`` (array or tensor) has ``expected``'s shape and values; ``what`` names it in the message."""
+    expected = to_array(expected)
+    assert actual is not None, f"{what}: got None, expected an array of shape {expected.shape}"
+    if isinstance(actual, mytorch.Tensor):
+        actual = actual.data
+    assert hasattr(actual, "shape"), f"{what}: expected an array, got {type(actual).__name__}"
+    assert tuple(actual.shape) == tuple(expected.shape), (
+        f"{what}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}")
+    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected, rtol=rtol, atol=atol,
+                               err_msg=f"{what}: wrong values")
+
+
+def assert_backward_matches_finite_differences(name, f, *arrays, seed=0, rtol=RTOL, atol=ATOL):
+    """Apply ``f`` (one primitive) to float64 leaves, call ``y.grad_fn.backward(ȳ)`` for a random ȳ
+    and compare every x̄ᵢ with central differences of the forward. Returns the gradients."""
+    inputs = [leaf(a) for a in arrays]
+    y = f(*inputs)
+    assert y.grad_fn is not None, f"{name}: the output has no grad_fn"
+    upstream = randn(y.shape, seed)
+    grads = as_tuple(y.grad_fn.backward(upstream))
+    assert len(grads) == len(inputs), (
+        f"{name}.backward returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
+    for index, grad in enumerate(grads):
+        expected = numerical_vjp(on_arrays(f), arrays, index, upstream)
+        shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
+        assert_close(grad, expected, f"{name}.backward, gradient of input {index} (inputs of shapes "
+                     f"{shapes})", rtol, atol)
+    return grads
+
+
+def assert_jvp_matches_finite_differences(name, f, primals, tangents, rtol=RTOL, atol=ATOL):
+    """``mytorch.autodiff.jvp(f, primals, tangents)`` against (f(x + εv) − f(x − εv)) / 2ε."""
+    primals = [np.asarray(p, dtype=np.float64) for p in primals]
+    tangents = [np.asarray(v, dtype=np.float64) for v in tangents]
+    value, tangent = mytorch.autodiff.jvp(f, tuple(const(p) for p in primals),
+                                          tuple(const(v) for v in tangents))
+    assert_close(value, on_arrays(f)(*primals), f"{name}: the value returned by jvp", 1e-12, 1e-12)
+    assert_close(tangent, numerical_jvp(on_arrays(f), primals, tangents), f"{name}: the JVP", rtol, atol)
+
+
+@contextlib.contextmanager
+def raises(expected, match=None):
+    """Like ``pytest.raises``, except that a NotImplementedError (an unfinished task) is never
+    taken for the expected error, even though NotImplementedError is a RuntimeError."""
+    try:
+        yield
+    except NotImplementedError:
+        raise
+    except expected as error:
+        if match is not None and not re.search(match, str(error)):
+            pytest.fail(f"{type(error).__name__} raised as expected, but its message {str(error)!r} "
+                        f"does not match {match!r}")
+        return
+    pytest.fail(f"expected {expected.__name__} to be raised, but nothing was raised")
