@@ -1,0 +1,22 @@
+"""Our own full JSON report: :meth:`GradingResult.to_dict`, all of it, for tools and instructors.
+
+Unlike the student-facing reports it keeps every test's output, hidden ones included, and
+the text exactly as the grader recorded it (non-ASCII characters are written as ``\\u``
+escapes, so even a lone surrogate a student printed survives the round trip):
+``GradingResult.from_dict(json.loads(render(result)))`` equals ``result``.
+"""
+import json
+from pathlib import Path
+
+FILE_NAME = "result.json"
+
+
+def render(result):
+    """The JSON text (checks the result first)."""
+    result.validate()
+    return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
+def write(result, path):
+    """Write ``result`` as JSON at ``path``."""
+    Path(path).write_text(render(result), encoding="ascii")

@@ -1,0 +1,74 @@
+"""A student's feedback page in Markdown: the total, a score table by task, every test with
+its outcome and output (a hidden test's outcome only), the notes on the submission as a
+whole, and the plots, linked relative to the page.
+
+Student text (outputs, file names in the notes) only ever appears inside fenced code
+blocks, whose fence is longer than any run of backticks in the text, so it can neither
+close the block nor smuggle in markup or HTML. Names and titles are escaped as well.
+"""
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from autograder.reports.text import points, printable, student_output, task_rows, total
+
+FILE_NAME = "feedback.md"
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def inline(text):
+    """``text`` as literal Markdown on one line: markup characters are backslash-escaped."""
+    return _MARKUP.sub(r"\\\1", printable(text, lines=False))
+
+
+def code_block(text):
+    """``text`` verbatim in a fenced block that nothing inside it can close."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _table(result):
+    lines = ["| Task | Title | Score | Max |", "| --- | --- | ---: | ---: |"]
+    for number, title, score, max_score in task_rows(result):
+        lines.append(f"| {inline(number)} | {inline(title)} | {points(score)} | {points(max_score)} |")
+    lines.append(f"| **Total** | | **{points(result.score)}** | **{points(result.max_score)}** |")
+    return "\n".join(lines)
+
+
+def _test(test):
+    kind = " (hidden test)" if test.hidden else ""
+    parts = [f"### {inline(test.name)}",
+             f"**{test.status}**: {points(test.score)} / {points(test.max_score)} points{kind}"]
+    output = student_output(test)
+    if output:
+        parts.append(code_block(output))
+    return "\n\n".join(parts)
+
+
+def _link(path, relative_to):
+    """A URL path to ``path``: relative to the folder ``relative_to`` when given, percent-encoded."""
+    target = os.path.relpath(path, relative_to) if relative_to is not None else str(path)
+    return quote(Path(target).as_posix())
+
+
+def render(result, relative_to=None):
+    """The page as text; plot links are relative to the folder ``relative_to`` (default: as stored)."""
+    result.validate()
+    sections = [f"# {inline(result.assignment)}: {inline(result.title)}", f"**Score: {total(result)}**",
+                "## Scores by task", _table(result), "## Tests"]
+    sections += [_test(test) for test in result.tests] or ["No test could be run."]
+    if result.output:
+        sections += ["## About the submission", code_block(printable(result.output))]
+    if result.artifacts:
+        sections.append("## Plots")
+        sections += [f"![{inline(name)}]({_link(path, relative_to)})"
+                     for name, path in sorted(result.artifacts.items())]
+    return "\n\n".join(sections) + "\n"
+
+
+def write(result, path):
+    """Write the page at ``path``, its plot links relative to the page's folder."""
+    path = Path(path)
+    path.write_text(render(result, relative_to=path.parent), encoding="utf-8")
