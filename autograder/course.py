@@ -113,7 +113,9 @@ class Assignment:
     def may_change(self, relative_path):
         """Whether students may change the file at ``relative_path`` (posix, from the folder)."""
         path = PurePosixPath(relative_path)
-        return relative_path in self.submission or any(path.match(pattern) for pattern in self.editable)
+        return relative_path in self.submission or any(
+            len(path.parts) == len(PurePosixPath(pattern).parts) and path.match(pattern)   # whole path
+            for pattern in self.editable)
 
     @classmethod
     def load(cls, folder):

@@ -64,6 +64,7 @@ def test_students_may_change_their_submission_and_the_editable_patterns_only(tmp
     assert assignment.may_change("mytorch/nn/modules/linear.py")
     assert not assignment.may_change("mytorch/nn/functional.py")
     assert not assignment.may_change("tests/test_task4_1_model.py")
+    assert not assignment.may_change("old/mytorch/nn/modules/linear.py"), "patterns match whole paths"
 
 
 @pytest.mark.parametrize("accuracy, credit", [
