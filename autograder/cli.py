@@ -1,12 +1,14 @@
 """``autograder``: the course's command line.
 
     autograder release hw1 [hw2 ...] | --all   [--check] [--zip] [--out DIR]
+    autograder grade SUBMISSION --assignment hw1 [--format gradescope|junit|json|markdown|html ...] [--out DIR]
 """
 import argparse
 import sys
 from pathlib import Path
 
-from autograder import release
+from autograder import release, reports
+from autograder.reports import table
 from autograder.course import Course, CourseError
 from autograder.solutions import MarkerError
 
@@ -36,6 +38,18 @@ def release_command(course, names, check=False, zip_out=None):
     return 1 if out_of_sync else 0
 
 
+def grade_command(course, submission, assignment_name, formats, out_dir):
+    """Grade one submission, print its score table and write the chosen reports to ``out_dir``."""
+    from autograder.grade import Grader     # the sandbox and its dependencies, only when grading
+
+    assignment = course.assignment(assignment_name)
+    result = Grader(course, assignment).grade(submission)
+    print(table.render(result))
+    for fmt, path in reports.write_all(result, out_dir, formats).items():
+        print(f"{fmt}: {path}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="autograder", description="Release and grade the course's assignments.")
     parser.add_argument("--course", type=Path, default=REPOSITORY, help="the course repository (default: this one)")
@@ -47,12 +61,21 @@ def main(argv=None):
                                 help="only compare the committed templates with a fresh generation")
     release_parser.add_argument("--zip", action="store_true", help="also write the student handout archive")
     release_parser.add_argument("--out", type=Path, default=Path("dist"), help="folder for --zip (default: dist)")
+    grade_parser = commands.add_parser("grade", help="grade one submission")
+    grade_parser.add_argument("submission", type=Path, help="a folder, a .zip, a .tar.gz or a notebook")
+    grade_parser.add_argument("--assignment", required=True, help="e.g. hw3 or hw3_optimizers")
+    grade_parser.add_argument("--format", dest="formats", action="append", choices=sorted(reports.FORMATS),
+                              help="a report to write (repeatable); the score table is always printed")
+    grade_parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the reports")
     args = parser.parse_args(argv)
 
-    if not args.all and not args.assignments:
-        release_parser.error("name an assignment (e.g. hw1) or pass --all")
     try:
-        return release_command(Course(args.course), None if args.all else args.assignments,
+        course = Course(args.course)
+        if args.command == "grade":
+            return grade_command(course, args.submission, args.assignment, args.formats or [], args.out)
+        if not args.all and not args.assignments:
+            release_parser.error("name an assignment (e.g. hw1) or pass --all")
+        return release_command(course, None if args.all else args.assignments,
                                check=args.check, zip_out=args.out if args.zip else None)
     except (CourseError, MarkerError) as error:
         print(f"autograder: {error}", file=sys.stderr)
