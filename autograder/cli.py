@@ -1,7 +1,8 @@
 """``autograder``: the course's command line.
 
     autograder release hw1 [hw2 ...] | --all   [--check] [--zip] [--out DIR]
-    autograder grade SUBMISSION --assignment hw1 [--format gradescope|junit|json|markdown|html ...] [--out DIR]
+    autograder grade SUBMISSION --assignment hw3 [--format gradescope|junit|json|markdown|html ...]
+                     [--out DIR]
 """
 import argparse
 import sys
@@ -51,16 +52,20 @@ def grade_command(course, submission, assignment_name, formats, out_dir):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="autograder", description="Release and grade the course's assignments.")
-    parser.add_argument("--course", type=Path, default=REPOSITORY, help="the course repository (default: this one)")
+    parser = argparse.ArgumentParser(prog="autograder",
+                                     description="Release and grade the course's assignments.")
+    parser.add_argument("--course", type=Path, default=REPOSITORY,
+                        help="the course repository (default: this one)")
     commands = parser.add_subparsers(dest="command", required=True)
     release_parser = commands.add_parser("release", help="generate student templates from the reference")
-    release_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="e.g. hw1 or hw1_autodiff")
+    release_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                                help="e.g. hw1 or hw1_autodiff")
     release_parser.add_argument("--all", action="store_true", help="every assignment of the course")
     release_parser.add_argument("--check", action="store_true",
                                 help="only compare the committed templates with a fresh generation")
     release_parser.add_argument("--zip", action="store_true", help="also write the student handout archive")
-    release_parser.add_argument("--out", type=Path, default=Path("dist"), help="folder for --zip (default: dist)")
+    release_parser.add_argument("--out", type=Path, default=Path("dist"),
+                                help="folder for --zip (default: dist)")
     grade_parser = commands.add_parser("grade", help="grade one submission")
     grade_parser.add_argument("submission", type=Path, help="a folder, a .zip, a .tar.gz or a notebook")
     grade_parser.add_argument("--assignment", required=True, help="e.g. hw3 or hw3_optimizers")

@@ -18,9 +18,11 @@
 import shutil
 import tempfile
 import time
+from functools import cached_property
 from pathlib import Path
 
 from autograder import verdicts
+from autograder.course import CourseError
 from autograder.results import GradingResult, TestResult
 from autograder.sandbox import Limits, LocalSandbox
 from autograder.submission import SubmissionError, build_workspace, read_submission
@@ -36,28 +38,25 @@ class Grader:
         self.sandbox = sandbox or LocalSandbox(Limits.from_assignment(assignment), course_root=course.root)
         self.probes = assignment.hidden_tests / PROBES
         if not self.probes.is_file():
-            raise FileNotFoundError(f"{self.probes}: {assignment.name} has no probes to grade with")
-        self._expected = None
+            raise CourseError(f"{self.probes}: {assignment.name} has no probes to grade with yet")
 
-    @property
+    @cached_property
     def expected(self):
-        """{probe name: (task, ProbeOutcome)} of the reference solution (computed on first use).
+        """{probe name: (task, ProbeOutcome)} of the reference solution, computed once.
 
         The probe names and their tasks come from this run, never from the student's sandbox.
         """
-        if self._expected is None:
-            with tempfile.TemporaryDirectory(prefix="reference-") as folder:
-                workspace = Path(folder) / "work"
-                shutil.copytree(self.course.reference, workspace / "mytorch",
-                                ignore=shutil.ignore_patterns("__pycache__"))
-                with self.sandbox.session(workspace, [self.probes]) as session:
-                    expected = {name: (self.course.tasks[task], session.run(name))
-                                for name, task in session.names().items()}
-            failed = {name: o.message for name, (_, o) in expected.items() if o.status != "ok"}
-            if failed:
-                raise RuntimeError(f"the reference fails probes of {self.assignment.name}: {failed}")
-            self._expected = expected
-        return self._expected
+        with tempfile.TemporaryDirectory(prefix="reference-") as folder:
+            workspace = Path(folder) / "work"
+            shutil.copytree(self.course.reference, workspace / "mytorch",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            with self.sandbox.session(workspace, [self.probes]) as session:
+                expected = {name: (self.course.tasks[task], session.run(name))
+                            for name, task in session.names().items()}
+        failed = {name: outcome.message for name, (_, outcome) in expected.items() if outcome.status != "ok"}
+        if failed:
+            raise CourseError(f"the reference fails probes of {self.assignment.name}: {failed}")
+        return expected
 
     def grade(self, source):
         """The :class:`GradingResult` of the submission at ``source`` (folder, archive or notebook)."""
@@ -90,11 +89,13 @@ class Grader:
                                                  atol=tolerances.get("reference_atol", 1e-10))
         return TestResult(name=f"{task.label} — {name.replace('_', ' ')}", task=task.id,
                           score=share * verdict.credit, max_score=share,
-                          status="passed" if verdict.passed else "failed", output=verdict.message, hidden=True)
+                          status="passed" if verdict.passed else "failed", output=verdict.message,
+                          hidden=True)
 
     def _result(self, tests, output, start):
         bonus = sum(task.points for task in self.assignment.tasks if task.bonus)
-        result = GradingResult(assignment=self.assignment.name, title=self.assignment.title, tests=tuple(tests),
+        result = GradingResult(assignment=self.assignment.name, title=self.assignment.title,
+                               tests=tuple(tests),
                                max_score=self.assignment.total_points, bonus_points=bonus,
                                output="\n".join(filter(None, [output, *self.sandbox.isolation()])),
                                execution_time=time.perf_counter() - start, artifacts={},

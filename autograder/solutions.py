@@ -46,7 +46,8 @@ def parse(text, source="<text>"):
             if region is not None:
                 raise MarkerError(f"{source}:{number}: BEGIN SOLUTION inside the region opened at line "
                                   f"{region['line']}")
-            region = {"task": begin["task"], "indent": begin["indent"], "todo": [], "code": [], "line": number}
+            region = {"task": begin["task"], "indent": begin["indent"], "todo": [], "code": [],
+                      "line": number}
         elif end:
             if region is None:
                 raise MarkerError(f"{source}:{number}: END SOLUTION without a BEGIN SOLUTION")

@@ -189,7 +189,8 @@ def plot_comparison(problem, runs, path):
     if plane:
         axis = axes[0, 0]
         (x_low, x_high), (y_low, y_high) = problem.bounds
-        grid = numpy.stack(numpy.meshgrid(numpy.linspace(x_low, x_high, 200), numpy.linspace(y_low, y_high, 200)))
+        grid = numpy.stack(numpy.meshgrid(numpy.linspace(x_low, x_high, 200),
+                                          numpy.linspace(y_low, y_high, 200)))
         with mytorch.no_grad():
             values = problem.function(mytorch.tensor(grid)).numpy()
         axis.contour(grid[0], grid[1], numpy.log1p(values), levels=25, cmap="Greys", linewidths=0.6)

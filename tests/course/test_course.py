@@ -95,6 +95,7 @@ def test_a_malformed_accuracy_curve_is_a_course_error(tmp_path, bad, message):
 
 
 def test_the_notebook_must_be_handed_in(tmp_path):
-    text = MINIMAL.replace('files = ["mytorch/models.py", "experiments.ipynb"]', 'files = ["mytorch/models.py"]')
+    text = MINIMAL.replace('files = ["mytorch/models.py", "experiments.ipynb"]',
+                           'files = ["mytorch/models.py"]')
     with pytest.raises(CourseError, match="notebook 'experiments.ipynb' must be one of the"):
         load(tmp_path, text)

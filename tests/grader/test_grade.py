@@ -56,7 +56,8 @@ def test_the_untouched_template_scores_nothing_and_says_why(grader, tmp_path):
 def test_a_broken_optimizer_costs_exactly_its_task(grader, tmp_path):
     folder = submission_of_reference(tmp_path / "partial")
     adagrad = folder / "mytorch/optim/adagrad.py"
-    adagrad.write_text(adagrad.read_text().replace("std += group[\"eps\"]", "std += 10 * group[\"eps\"] + 1e-3"))
+    broken = adagrad.read_text().replace('std += group["eps"]', 'std += 10 * group["eps"] + 1e-3')
+    adagrad.write_text(broken)
     result = grader.grade(folder)
     scores = scores_by_task(result)
     assert scores["task3_2"] == 0

@@ -198,7 +198,8 @@ def test_markdown_page_has_the_total_the_task_table_and_every_test(result):
     assert "**Score: 10.67 / 15 points (bonus: up to 4 more)**" in page
     assert "| 3.1 | SGD | 6.67 | 10 |\n| 3.2 | Adam | 0 | 10 |\n| 3.10 | bonus: AdamW | 4 | 4 |" in page
     assert "**failed**: 1.67 / 5 points\n" in page and "**failed**: 0 / 10 points (hidden test)" in page
-    order = [page.index(name) for name in ("SGD — nesterov", "SGD — plain", "Adam —", "bonus — AdamW")]
+    names = ("SGD — nesterov", "SGD — plain", "Adam —", "bonus — AdamW")
+    order = [page.index(name) for name in names]
     assert order == sorted(order)
 
 

@@ -6,7 +6,8 @@ import pytest
 from autograder import verdicts
 from autograder.course import AccuracyCurve
 
-EXPECTED = {"w": np.array([[1.0, 2.0], [3.0, 4.0]]), "steps": np.array([3, 4]), "ok": True, "dtype": "float64"}
+EXPECTED = {"w": np.array([[1.0, 2.0], [3.0, 4.0]]), "steps": np.array([3, 4]), "ok": True,
+            "dtype": "float64"}
 
 
 def judge(actual, **options):
@@ -19,7 +20,8 @@ def test_equal_values_pass_and_tiny_rounding_is_tolerated():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"w": np.array([[1.0, 2.0], [3.0, 4.1]])}, "w: differs from the reference at index (1, 1) by a relative error"),
+    ({"w": np.array([[1.0, 2.0], [3.0, 4.1]])},
+     "w: differs from the reference at index (1, 1) by a relative error"),
     ({"w": np.ones(4)}, "w: shape (4,), expected (2, 2)"),
     ({"w": np.array([[1.0, 2.0], [3.0, np.nan]])}, "w: nan at index (1, 1)"),
     ({"w": np.array([[1, 2], [3, 4]])}, "w: dtype int64, expected a float dtype"),
@@ -58,7 +60,8 @@ def test_accuracy_is_credited_along_the_curve():
     assert verdict.credit == pytest.approx(0.75) and "test accuracy 80.00%" in verdict.message
 
 
-@pytest.mark.parametrize("predictions", [np.zeros(99, dtype=np.int64), np.zeros(100), np.zeros((100, 1), int)])
+@pytest.mark.parametrize("predictions", [np.zeros(99, dtype=np.int64), np.zeros(100),
+                                         np.zeros((100, 1), int)])
 def test_predictions_of_the_wrong_shape_or_dtype_earn_nothing(predictions):
     verdict = verdicts.accuracy(predictions, np.zeros(100, dtype=np.int64), AccuracyCurve(((0.5, 1.0),)))
     assert verdict.credit == 0 and "expected 100 integer classes" in verdict.message

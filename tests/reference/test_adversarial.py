@@ -40,7 +40,7 @@ def test_fgsm_leaves_the_model_and_a_tensor_input_alone():
     model = small_model()
     images = mytorch.tensor(np.random.default_rng(2).uniform(-1, 1, size=(4, 1, 3, 4)))
     adversarial.fgsm(model, images, np.array([0, 1, 2, 0]), 0.1)
-    assert all(p.grad is None for p in model.parameters()), "the attack must not leave gradients on the weights"
+    assert all(p.grad is None for p in model.parameters()), "the attack must leave the weights' .grad alone"
     assert images.grad is None and not images.requires_grad
 
 

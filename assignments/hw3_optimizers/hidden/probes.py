@@ -24,7 +24,9 @@ def quadratic(shape, seed):
     curvature = rotation @ np.diag(rng.uniform(0.5, 2.0, size)) @ rotation.T
     center = rng.standard_normal(shape)
     start = center + 2.0 * rng.standard_normal(shape)
-    return start, lambda w: (curvature @ (w.astype(np.float64) - center).reshape(-1)).reshape(shape).astype(w.dtype)
+    def gradient(w):
+        return (curvature @ (w.astype(np.float64) - center).reshape(-1)).reshape(shape).astype(w.dtype)
+    return start, gradient
 
 
 def trajectories(optimizer_class, groups, shapes=((3,), (2, 2)), dtype=np.float64, seed=0):
@@ -80,8 +82,8 @@ def adagrad_default():
 
 @probe("task3_2")
 def adagrad_decay_and_accumulator():
-    return trajectories(Adagrad, [dict(lr=0.4, lr_decay=0.05, initial_accumulator_value=0.3, weight_decay=0.02)],
-                        seed=7)
+    options = dict(lr=0.4, lr_decay=0.05, initial_accumulator_value=0.3, weight_decay=0.02)
+    return trajectories(Adagrad, [options], seed=7)
 
 
 # ----- Task 3.3: Adadelta -------------------------------------------------------------------------
