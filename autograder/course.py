@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+import numpy
+
 TASK_ID = re.compile(r"^task(?P<assignment>[1-9]\d*)_(?P<index>[1-9]\d*)$")
 
 
@@ -40,15 +42,10 @@ class AccuracyCurve:
 
     def credit(self, accuracy):
         """The fraction of the points that ``accuracy`` earns, in [0, 1]."""
-        (low, low_credit), (high, high_credit) = self.points[0], self.points[-1]
-        if not accuracy >= low:       # also NaN
+        if not accuracy >= self.points[0][0]:       # also NaN
             return 0.0
-        if accuracy >= high:
-            return float(high_credit)
-        for (a0, c0), (a1, c1) in zip(self.points[:-1], self.points[1:]):
-            if a0 <= accuracy <= a1:
-                return float(c0 + (c1 - c0) * (accuracy - a0) / (a1 - a0))
-        raise AssertionError("unreachable: the accuracy lies between the curve's ends")
+        accuracies, credits = zip(*self.points)
+        return float(numpy.interp(accuracy, accuracies, credits))   # the last credit above the last point
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@
 import shutil
 import tempfile
 import time
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
@@ -58,6 +59,11 @@ class Grader:
             raise CourseError(f"the reference fails probes of {self.assignment.name}: {failed}")
         return expected
 
+    @cached_property
+    def _probes_per_task(self):
+        """{task id: how many probes share its points}."""
+        return Counter(task.id for task, _ in self.expected.values())
+
     def grade(self, source):
         """The :class:`GradingResult` of the submission at ``source`` (folder, archive or notebook)."""
         start = time.perf_counter()
@@ -77,7 +83,7 @@ class Grader:
     def _judge(self, name, outcome, error=None):
         """One probe's TestResult: the reference's task decides the points, the verdict the credit."""
         task, reference = self.expected[name]
-        share = task.points / sum(1 for other, _ in self.expected.values() if other == task)
+        share = task.points / self._probes_per_task[task.id]
         if error is not None:
             verdict = verdicts.Verdict(0.0, error)
         elif outcome.status != "ok":

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 import zipfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,16 @@ def run_pytest(assignment, *args, against_reference=False):
     return subprocess.run(command, cwd=assignment.folder, capture_output=True, text=True, timeout=900)
 
 
+def template(assignment):
+    """The assignment's freshly generated template, made once per test run (hw4's runs nbgrader)."""
+    return _template(assignment.name)
+
+
+@cache
+def _template(name):
+    return release.template(COURSE, COURSE.assignment(name))
+
+
 def task_of(test_file, assignment):
     """The task a test file belongs to, from its name: tests/test_task1_3_<topic>.py
     (hidden/test_task1_3_<topic>_hidden.py)."""
@@ -43,7 +54,7 @@ def task_of(test_file, assignment):
 
 @by_name
 def test_template_is_in_sync_with_the_reference(assignment):
-    assert release.differences(COURSE, assignment, release.template(COURSE, assignment)) == [], \
+    assert release.differences(COURSE, assignment, template(assignment)) == [], \
         "run `autograder release --all` and commit the result"
 
 
@@ -102,7 +113,7 @@ def test_a_task_marker_selects_exactly_that_tasks_tests(assignment):
 
 @by_name
 def test_the_archive_holds_no_solution_and_no_hidden_test(assignment, tmp_path):
-    path = release.archive(assignment, release.template(COURSE, assignment), tmp_path)
+    path = release.archive(assignment, template(assignment), tmp_path)
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         shipped = {name: archive.read(name).decode() for name in names}
