@@ -362,8 +362,8 @@ def who_am_i():
 
 @probe("task3_1")
 def writes_everywhere():
-    targets = [SECRETS[-1], sys.prefix + "/pyvenv.cfg", np.__file__, "/run/lock/x", "/etc/x", "/tmp/x",
-               "/var/tmp/x", "answers.txt"]
+    targets = [SECRETS[-1], sys.prefix + "/pyvenv.cfg", np.__file__, "/run/lock/x", "/etc/x",
+               "/tmp/scratch-of-the-probe", "/var/tmp/scratch-of-the-probe", "answers.txt"]
     report = {{}}
     for path in targets:
         try:
@@ -792,7 +792,8 @@ def test_only_the_workdir_and_scratch_folders_are_writable(workdir, probes):
         report = json.loads(session.run("writes_everywhere").values["report"])
         assert_carries_on(session)
     written = {path for path, result in report.items() if result == "written"}
-    assert written == {"/tmp/x", "/var/tmp/x", "answers.txt"}, report
+    assert written == {"/tmp/scratch-of-the-probe", "/var/tmp/scratch-of-the-probe", "answers.txt"}, \
+        report
     assert "tampered" not in (ROOT / "README.md").read_text()
     assert (workdir / "answers.txt").read_text() == "tampered"
 
