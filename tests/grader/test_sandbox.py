@@ -581,7 +581,8 @@ def test_the_total_time_limit_caps_the_session(workdir, probes):
         assert [session.run("infinite_loop").status for _ in range(2)] == ["timeout", "timeout"]
         last = session.run("infinite_loop")
         assert last.status == "timeout" and last.seconds < 1
-        assert last.message == "the session's total time limit of 2.5 s is used up"
+        # the time may run out during the restart after the second timeout ("did not start: ...")
+        assert last.message.endswith("the session's total time limit of 2.5 s is used up")
         later = session.run("healthy")
         assert later.status == "timeout" and later.seconds < 0.01
 
