@@ -7,7 +7,8 @@ For assignment N the template holds:
 - ``pytest.ini``: one marker per task, so that ``pytest -m task1_3`` runs one task;
 - ``tests/checks.py`` (and any other file of ``assignments/common/``): the
   course-wide test helpers, one source for every assignment, since each
-  handout must stand alone;
+  handout must stand alone; and ``tests/finite_differences.py``, the
+  numerical derivatives the grader's gradient checks use too;
 - its nbgrader notebook, if it has one (``[notebook] file``): what
   ``nbgrader generate_assignment`` makes of ``reference/nbgrader/source/<name>/``
   (:mod:`autograder.notebooks`).
@@ -19,7 +20,7 @@ which no release ever ships.
 import zipfile
 from pathlib import Path
 
-from autograder import notebooks, solutions
+from autograder import finite_differences, notebooks, solutions
 from autograder.course import CourseError
 
 HANDOUT = "README.md"
@@ -63,7 +64,8 @@ def template(course, assignment):
 def shared_tests(course, assignment):
     """{<public tests>/<name>: text} for every course-wide test helper."""
     folder = assignment.public_tests.name
-    return {f"{folder}/{path.name}": path.read_text() for path in sorted(course.shared_tests.glob("*.py"))}
+    paths = [*sorted(course.shared_tests.glob("*.py")), finite_differences.__file__]
+    return {f"{folder}/{Path(path).name}": Path(path).read_text() for path in paths}
 
 
 def pytest_ini(assignment):

@@ -74,7 +74,7 @@ def test_the_archive_ships_template_handout_and_public_tests_only(course, tmp_pa
         names = set(archive.namelist())
         text = "".join(archive.read(name).decode() for name in names)
     assert names == {"hw1_first/README.md", "hw1_first/pytest.ini", "hw1_first/mytorch/core.py",
-                     "hw1_first/tests/test_task1_1.py"}
+                     "hw1_first/tests/test_task1_1.py", "hw1_first/tests/finite_differences.py"}
     assert "return 1" not in text and "secret two" not in text and "HIDDEN_EXPECTED" not in text
 
 

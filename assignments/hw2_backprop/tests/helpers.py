@@ -5,8 +5,9 @@ import contextlib
 import numpy as np
 
 import mytorch
-from checks import (ATOL, EPS, RTOL, as_tuple, assert_backward_matches_finite_differences,  # noqa: F401
-                    assert_close, assert_jvp_matches_finite_differences, const, leaf, numerical_jvp,
+from checks import (ATOL, EPS, GRADCHECK_TOLERANCE, RTOL, as_tuple,  # noqa: F401
+                    assert_backward_matches_finite_differences, assert_close, assert_gradients_match,
+                    assert_jvp_matches_finite_differences, const, leaf, numerical_jvp,
                     numerical_vjp, on_arrays, raises, randn, to_array)
 
 
@@ -36,16 +37,15 @@ def one_hot(classes, num_classes):
     return np.eye(num_classes)[np.asarray(classes)]
 
 
-def assert_gradient_matches_finite_differences(name, f, *arrays, seed=0, rtol=RTOL, atol=ATOL):
+def assert_gradient_matches_finite_differences(name, f, *arrays, seed=0,
+                                               tolerance=GRADCHECK_TOLERANCE):
     """Run ``f`` (any composition) on float64 leaves, call ``y.backward(ȳ)`` for a random ȳ (ȳ = 1
-    for a scalar) and compare every ``x.grad`` with central differences of the forward."""
+    for a scalar) and check every ``x.grad`` against central differences of the forward."""
     inputs = [leaf(a) for a in arrays]
     y = f(*inputs)
     upstream = randn(y.shape, seed) if y.shape else np.float64(1.0)
     y.backward(mytorch.tensor(np.asarray(upstream)) if y.shape else None)
-    for index, x in enumerate(inputs):
-        expected = numerical_vjp(on_arrays(f), arrays, index, upstream)
-        assert_close(x.grad, expected, f"{name}: gradient of input {index}", rtol, atol)
+    assert_gradients_match(name, f, arrays, [x.grad for x in inputs], upstream, seed, tolerance)
 
 
 @contextlib.contextmanager

@@ -2,12 +2,15 @@
 copied into each assignment's tests/ by `autograder release`; do not edit the copies).
 
 Every expected value comes from closed-form math or from central finite
-differences computed here, in float64:
+differences in float64 (finite_differences.py, which the grader uses too):
 
     ∂f/∂xᵢ ≈ (f(x + ε eᵢ) − f(x − ε eᵢ)) / 2ε        (error O(ε²))
 
 The finite differences only ever run the *forward* of mytorch's operations,
-so they are an independent check of the rules you write.
+so they are an independent check of the rules you write. A gradient check
+passes when every relative error |a − n| / max(10⁻⁸, |a| + |n|) is at most
+GRADCHECK_TOLERANCE; inputs with more than COORDINATE_LIMIT elements are
+checked along random directions instead, by ⟨x̄, v⟩ = ⟨ȳ, J v⟩.
 """
 import contextlib
 import re
@@ -16,8 +19,12 @@ import numpy as np
 import pytest
 
 import mytorch
+from finite_differences import EPS, inner_product_check, mismatch
+from finite_differences import jvp as numerical_jvp
+from finite_differences import vjp as numerical_vjp
 
-EPS = 1e-6     # step of the central differences
+GRADCHECK_TOLERANCE = 1e-6
+COORDINATE_LIMIT = 64   # inputs larger than this are checked along random directions
 RTOL = 1e-6    # tolerances of a comparison with finite differences (float64)
 ATOL = 1e-8
 
@@ -52,29 +59,6 @@ def on_arrays(f):
     return lambda *arrays: np.asarray(f(*(const(a) for a in arrays)).data, dtype=np.float64)
 
 
-def numerical_vjp(f, arrays, index, upstream, eps=EPS):
-    """x̄ = ∂⟨ȳ, f(x₁, …, x_k)⟩ / ∂x_index, one coordinate at a time (``f`` maps arrays to an array)."""
-    arrays = [np.array(a, dtype=np.float64) for a in arrays]
-    x = arrays[index]
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        values = []
-        for sign in (1, -1):
-            moved = x.copy()
-            moved.reshape(-1)[i] += sign * eps
-            args = [moved if j == index else a for j, a in enumerate(arrays)]
-            values.append(np.sum(upstream * f(*args)))
-        grad.reshape(-1)[i] = (values[0] - values[1]) / (2 * eps)
-    return grad
-
-
-def numerical_jvp(f, arrays, tangents, eps=EPS):
-    """ẏ = (f(x + εv) − f(x − εv)) / 2ε, all inputs moved together along their tangents."""
-    plus = f(*(np.asarray(a, dtype=np.float64) + eps * np.asarray(v) for a, v in zip(arrays, tangents)))
-    minus = f(*(np.asarray(a, dtype=np.float64) - eps * np.asarray(v) for a, v in zip(arrays, tangents)))
-    return (plus - minus) / (2 * eps)
-
-
 def assert_close(actual, expected, what, rtol=RTOL, atol=ATOL):
     """``actual`` (array or tensor) has ``expected``'s shape and values; ``what`` names it in the message."""
     expected = to_array(expected)
@@ -88,9 +72,9 @@ def assert_close(actual, expected, what, rtol=RTOL, atol=ATOL):
                                err_msg=f"{what}: wrong values")
 
 
-def assert_backward_matches_finite_differences(name, f, *arrays, seed=0, rtol=RTOL, atol=ATOL):
+def assert_backward_matches_finite_differences(name, f, *arrays, seed=0, tolerance=GRADCHECK_TOLERANCE):
     """Apply ``f`` (one primitive) to float64 leaves, call ``y.grad_fn.backward(ȳ)`` for a random ȳ
-    and compare every x̄ᵢ with central differences of the forward. Returns the gradients."""
+    and check every x̄ᵢ against central differences of the forward. Returns the gradients."""
     inputs = [leaf(a) for a in arrays]
     y = f(*inputs)
     assert y.grad_fn is not None, f"{name}: the output has no grad_fn"
@@ -98,12 +82,31 @@ def assert_backward_matches_finite_differences(name, f, *arrays, seed=0, rtol=RT
     grads = as_tuple(y.grad_fn.backward(upstream))
     assert len(grads) == len(inputs), (
         f"{name}.backward returned {len(grads)} gradient(s) for {len(inputs)} input(s)")
-    for index, grad in enumerate(grads):
-        expected = numerical_vjp(on_arrays(f), arrays, index, upstream)
-        shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
-        assert_close(grad, expected, f"{name}.backward, gradient of input {index} (inputs of shapes "
-                     f"{shapes})", rtol, atol)
+    assert_gradients_match(f"{name}.backward", f, arrays, grads, upstream, seed, tolerance)
     return grads
+
+
+def assert_gradients_match(name, f, arrays, grads, upstream, seed=0, tolerance=GRADCHECK_TOLERANCE):
+    """The gradients ``grads`` of ⟨ȳ, f(x₁, …, x_k)⟩ (ȳ = ``upstream``) agree with central
+    differences of ``f``'s forward: coordinate by coordinate when every input is small, along random
+    directions (⟨x̄, v⟩ = ⟨ȳ, J v⟩) otherwise."""
+    shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
+    grads = [None if g is None else to_array(g) for g in grads]
+    for index, grad in enumerate(grads):
+        assert grad is not None, f"{name}: no gradient for input {index}"
+        assert np.shape(grad) == np.shape(arrays[index]), (
+            f"{name}: the gradient of input {index} has shape {np.shape(grad)}, expected its input's "
+            f"shape {np.shape(arrays[index])}")
+    if max(np.size(a) for a in arrays) > COORDINATE_LIMIT:
+        checks = [("along random directions", inner_product_check(on_arrays(f), arrays, upstream, grads,
+                                                                  seed=seed))]
+    else:
+        checks = [(f"the gradient of input {index}",
+                   (grad, numerical_vjp(on_arrays(f), arrays, index, upstream)))
+                  for index, grad in enumerate(grads)]
+    for what, (analytic, numerical) in checks:
+        problem = mismatch(analytic, numerical, tolerance)
+        assert problem is None, f"{name}, {what} (inputs of shapes {shapes}): {problem}"
 
 
 def assert_jvp_matches_finite_differences(name, f, primals, tangents, rtol=RTOL, atol=ATOL):
