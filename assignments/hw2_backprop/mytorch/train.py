@@ -35,22 +35,30 @@ class History:
     seconds: list = field(default_factory=list)
 
 
+def standardise(images):
+    """(N, 28, 28) uint8 pixels → (N, 1, 28, 28) float32, (p / 255 − mean) / std."""
+    return ((images.astype(numpy.float32) / 255.0 - PIXEL_MEAN) / PIXEL_STD)[:, None]
+
+
 def fashion_mnist(train, root=None):
     """Standardised images (N, 1, 28, 28) float32 and labels (N,) int64, as NumPy arrays."""
     images, labels = load_fashion_mnist(root=root, train=train)
-    x = (images.astype(numpy.float32) / 255.0 - PIXEL_MEAN) / PIXEL_STD
-    return x[:, None], labels
+    return standardise(images), labels
 
 
 @mytorch.no_grad()
+def predict(model, images, device="cpu", batch_size=1000):
+    """(N,) int64: the arg-max class of each of ``images``; the model is put in eval mode."""
+    model.eval()
+    batches = (mytorch.tensor(images[start:start + batch_size], device=device)
+               for start in range(0, len(images), batch_size))
+    classes = [model(x).argmax(dim=1).cpu().numpy() for x in batches]
+    return numpy.concatenate(classes).astype(numpy.int64)
+
+
 def accuracy(model, images, labels, device="cpu", batch_size=1000):
     """Fraction of ``images`` whose arg-max logit is the label; the model is put in eval mode."""
-    model.eval()
-    correct = 0
-    for start in range(0, len(labels), batch_size):
-        logits = model(mytorch.tensor(images[start:start + batch_size], device=device))
-        correct += int((logits.argmax(dim=1).cpu().numpy() == labels[start:start + batch_size]).sum())
-    return correct / len(labels)
+    return float((predict(model, images, device, batch_size) == labels).mean())
 
 
 def cosine_lr(base_lr, epoch, epochs):
@@ -59,15 +67,17 @@ def cosine_lr(base_lr, epoch, epochs):
 
 
 def train(model_name="mlp", epochs=15, device="cpu", seed=0, batch_size=128, lr=1e-3, root=None,
-          train_limit=None, progress=True):
+          train_limit=None, progress=True, evaluate=True):
     """Train a reference model; returns (model, History).
 
     ``train_limit`` trains on the first N training images only (for quick checks);
-    the test accuracy is always measured on all 10 000 test images.
+    the test accuracy is measured after each epoch on all 10 000 test images, unless
+    ``evaluate`` is False (then the test split is not even read).
     """
     mytorch.manual_seed(seed)
     x_train, y_train = fashion_mnist(train=True, root=root)
-    x_test, y_test = fashion_mnist(train=False, root=root)
+    if evaluate:
+        x_test, y_test = fashion_mnist(train=False, root=root)
     if train_limit is not None:
         x_train, y_train = x_train[:train_limit], y_train[:train_limit]
     model = MODELS[model_name]().to(device)
@@ -89,10 +99,12 @@ def train(model_name="mlp", epochs=15, device="cpu", seed=0, batch_size=128, lr=
             batches.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
         history.seconds.append(time.perf_counter() - start)
         history.train_loss.append(total_loss / len(y_train))
-        history.test_accuracy.append(accuracy(model, x_test, y_test, device))
+        if evaluate:
+            history.test_accuracy.append(accuracy(model, x_test, y_test, device))
         if progress:
+            tested = f"test accuracy {history.test_accuracy[-1]:.2%}  " if evaluate else ""
             print(f"epoch {epoch + 1:2d}/{epochs}  loss {history.train_loss[-1]:.4f}  "
-                  f"test accuracy {history.test_accuracy[-1]:.2%}  ({history.seconds[-1]:.1f} s)")
+                  f"{tested}({history.seconds[-1]:.1f} s)")
     return model, history
 
 

@@ -97,8 +97,8 @@ def load_fashion_mnist(root=None, train=True, download=True):
             and how to get them.
         ChecksumError: a file was found but its contents are wrong.
     """
-    directory = _locate(root, download)
     images_file, labels_file = SPLITS[bool(train)]
+    directory = _locate(root, download, (images_file, labels_file))
     return _load_verified(directory, images_file), _load_verified(directory, labels_file)
 
 
@@ -122,8 +122,8 @@ def _find_file(directory, name):
     return None
 
 
-def _missing(directory):
-    return [name for name in FILES if _find_file(directory, name) is None]
+def _missing(directory, names):
+    return [name for name in names if _find_file(directory, name) is None]
 
 
 def _load_verified(directory, name):
@@ -157,21 +157,21 @@ def _search_plan(root):
     return [("user cache", cache_dir()), ("system data set", SYSTEM_DIR)], cache_dir()
 
 
-def _locate(root, download):
-    """The first directory holding all four files, downloading into the target if allowed."""
+def _locate(root, download, names=tuple(FILES)):
+    """The first directory holding the files ``names``, downloading into the target if allowed."""
     places, target = _search_plan(root)
     searched = []
     for description, directory in places:
-        missing = _missing(directory)
+        missing = _missing(directory, names)
         if not missing:
             return directory
-        searched.append(f"{description}: {directory} ({_describe_missing(directory, missing)})")
+        searched.append(f"{description}: {directory} ({_describe_missing(directory, missing, names)})")
     url = base_url()
     if not download:
         searched.append(f"download from {url}: not allowed (download=False / --no-download)")
     else:
         try:
-            for name in _missing(target):
+            for name in _missing(target, names):
                 _download(name, target, url)
             return target
         except (OSError, http.client.HTTPException) as err:  # no network, HTTP error, cut transfer, ...
@@ -180,10 +180,10 @@ def _locate(root, download):
     raise FileNotFoundError(_not_found_message(searched, authoritative, download))
 
 
-def _describe_missing(directory, missing):
+def _describe_missing(directory, missing, names):
     if not directory.is_dir():
         return "no such directory"
-    if len(missing) == len(FILES):
+    if len(missing) == len(names):
         return "none of the files"
     return "missing " + ", ".join(missing)
 
