@@ -72,6 +72,16 @@ class Task:
                    accuracy, config.get("attack"))
 
     @property
+    def probe_settings(self):
+        """What the grader tells the probes of this task (never a threshold or a curve):
+        {"model", "epochs"} of an accuracy, {"epsilon"} of an attack, or None."""
+        if self.accuracy is not None:
+            return {"model": self.accuracy["model"], "epochs": self.accuracy["epochs"]}
+        if self.attack is not None:
+            return {"epsilon": self.attack["epsilon"]}
+        return None
+
+    @property
     def assignment_number(self):
         return int(TASK_ID.match(self.id)["assignment"])
 
@@ -106,6 +116,11 @@ class Assignment:
     def total_points(self):
         """The points of the non-bonus tasks: a score of 100 % reaches this."""
         return sum(task.points for task in self.tasks if not task.bonus)
+
+    @property
+    def needs_test_set(self):
+        """Whether a task is graded on the held-out test set (an accuracy or an attack)."""
+        return any(task.probe_settings is not None for task in self.tasks)
 
     def may_change(self, relative_path):
         """Whether students may change the file at ``relative_path`` (posix, from the folder)."""

@@ -21,40 +21,80 @@ import time
 from collections import Counter
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
-from autograder import verdicts
+import numpy
+
+from autograder import finite_differences, verdicts
 from autograder.course import CourseError
+from autograder.heldout import HeldOut
 from autograder.results import GradingResult, TestResult
 from autograder.sandbox import Limits, LocalSandbox
 from autograder.submission import SubmissionError, build_workspace, read_submission
 
-PROBES = "probes.py"
+PROBES = "probes.py"              # the probes, in the assignment's hidden/ folder
+HELPERS = "hidden_helpers.py"     # which they may import, as they may import finite_differences
+PUBLIC_TESTS = Path(__file__).with_name("public_tests.py")   # the probe module of --public
+WITHOUT_REFERENCE = ("accuracy", "attack")    # checks judged without the reference's values
+
+
+class Expected(NamedTuple):
+    """What the reference's run says about one probe: its task, its check and the reference's
+    :class:`~autograder.sandbox.ProbeOutcome` (None for a check in WITHOUT_REFERENCE, not run)."""
+    task: object
+    check: str
+    outcome: object
 
 
 class Grader:
-    """Grades submissions of one assignment; the reference's values are computed once and reused."""
+    """Grades submissions of one assignment; the reference's values are computed once and reused.
 
-    def __init__(self, course, assignment, sandbox=None):
-        self.course, self.assignment = course, assignment
-        self.sandbox = sandbox or LocalSandbox(Limits.from_assignment(assignment), course_root=course.root)
+    By default the probes of the assignment's ``hidden/probes.py`` grade; an assignment with a task
+    graded on the test set (:attr:`Assignment.needs_test_set`) then gets the
+    :class:`~autograder.heldout.HeldOut` images in every workspace, and the sandbox must hide the
+    data set's own folder, as the default sandbox does. With ``public=True`` the public tests grade
+    instead, one probe per test file (autograder/public_tests.py).
+    """
+
+    def __init__(self, course, assignment, sandbox=None, public=False):
+        self.course, self.assignment, self.public = course, assignment, public
+        self.heldout = HeldOut.load() if assignment.needs_test_set and not public else None
+        hidden = [self.heldout.source] if self.heldout else []
+        self.sandbox = sandbox or LocalSandbox(Limits.from_assignment(assignment), course_root=course.root,
+                                               hide=hidden)
+        if any(str(Path(folder).resolve()) not in self.sandbox.hidden for folder in hidden):
+            raise CourseError(f"the sandbox for {assignment.name} must hide the data set at {hidden[0]}")
+        if public:
+            self.probes, self.support = PUBLIC_TESTS, []
+            return
         self.probes = assignment.hidden_tests / PROBES
         if not self.probes.is_file():
             raise CourseError(f"{self.probes}: {assignment.name} has no probes to grade with yet")
+        helpers = assignment.hidden_tests / HELPERS
+        self.support = [Path(finite_differences.__file__), *([helpers] if helpers.is_file() else [])]
 
     @cached_property
     def expected(self):
-        """{probe name: (task, ProbeOutcome)} of the reference solution, computed once.
+        """{probe name: :class:`Expected`} from the reference solution's run, computed once.
 
-        The probe names and their tasks come from this run, never from the student's sandbox.
+        The probe names, tasks and checks come from this run, never from the student's sandbox.
         """
         with tempfile.TemporaryDirectory(prefix="reference-") as folder:
             workspace = Path(folder) / "work"
             shutil.copytree(self.course.reference, workspace / "mytorch",
                             ignore=shutil.ignore_patterns("__pycache__"))
-            with self.sandbox.session(workspace, [self.probes]) as session:
-                expected = {name: (self.course.tasks[task], session.run(name))
-                            for name, task in session.names().items()}
-        failed = {name: outcome.message for name, (_, outcome) in expected.items() if outcome.status != "ok"}
+            self._prepare(workspace)
+            with self.sandbox.session(workspace, [self.probes], self.support) as session:
+                registered = session.names()
+                unknown = {r.task for r in registered.values()} - {t.id for t in self.assignment.tasks}
+                if unknown:
+                    raise CourseError(f"{self.assignment.name}'s probes name tasks it does not have: "
+                                      f"{sorted(unknown)}")
+                expected = {name: Expected(self.course.tasks[task], check,
+                                           None if check in WITHOUT_REFERENCE else session.run(name))
+                            for name, (task, check) in registered.items()}
+        failed = {name: e.outcome.message for name, e in expected.items()
+                  if e.outcome is not None and e.outcome.status != "ok"}
         if failed:
             raise CourseError(f"the reference fails probes of {self.assignment.name}: {failed}")
         return expected
@@ -62,10 +102,14 @@ class Grader:
     @cached_property
     def _probes_per_task(self):
         """{task id: how many probes share its points}."""
-        return Counter(task.id for task, _ in self.expected.values())
+        return Counter(e.task.id for e in self.expected.values())
 
-    def grade(self, source):
-        """The :class:`GradingResult` of the submission at ``source`` (folder, archive or notebook)."""
+    def grade(self, source, plots=None):
+        """The :class:`GradingResult` of the submission at ``source`` (folder, archive or notebook).
+
+        plots: a folder for the plots of the feedback (training curves, confusion matrices), or
+        None for none; their paths become the result's artifacts.
+        """
         start = time.perf_counter()
         expected = self.expected
         try:
@@ -75,36 +119,84 @@ class Grader:
                                 f"The submission could not be graded: {error}", start)
         with tempfile.TemporaryDirectory(prefix="submission-") as folder:
             workspace = build_workspace(submission, self.assignment, Path(folder) / "work")
-            with self.sandbox.session(workspace, [self.probes]) as session:
+            self._prepare(workspace)
+            with self.sandbox.session(workspace, [self.probes], self.support) as session:
                 outcomes = {name: session.run(name) for name in expected}
         tests = [self._judge(name, outcomes[name]) for name in expected]
-        return self._result(tests, "\n".join(submission.notes), start)
+        artifacts = self._plots(outcomes, Path(plots)) if plots is not None and self.heldout else {}
+        return self._result(tests, "\n".join(submission.notes), start, artifacts)
+
+    def _prepare(self, workspace):
+        """Add what the probes need to a workspace: the public tests, or the held-out test set."""
+        if self.public:
+            shutil.copytree(self.assignment.public_tests, workspace / "tests",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copyfile(self.assignment.folder / "pytest.ini", workspace / "pytest.ini")
+        elif self.heldout is not None:
+            settings = {task.id: task.probe_settings for task in self.assignment.tasks if task.probe_settings}
+            self.heldout.install(workspace, settings)
 
     def _judge(self, name, outcome, error=None):
         """One probe's TestResult: the reference's task decides the points, the verdict the credit."""
-        task, reference = self.expected[name]
+        task = self.expected[name].task
         share = task.points / self._probes_per_task[task.id]
         if error is not None:
             verdict = verdicts.Verdict(0.0, error)
         elif outcome.status != "ok":
             verdict = verdicts.Verdict(0.0, outcome.message)
         else:
-            tolerances = self.assignment.tolerances
-            verdict = verdicts.same_as_reference(outcome.values, reference.values,
-                                                 rtol=tolerances.get("reference_rtol", 1e-7),
-                                                 atol=tolerances.get("reference_atol", 1e-10))
-        return TestResult(name=f"{task.label} — {name.replace('_', ' ')}", task=task.id,
+            verdict = self._verdict(self.expected[name], outcome.values)
+        title = f"{name}.py" if self.public else name.replace("_", " ")
+        return TestResult(name=f"{task.label} — {title}", task=task.id,
                           score=share * verdict.credit, max_score=share,
                           status="passed" if verdict.passed else "failed", output=verdict.message,
-                          hidden=True)
+                          hidden=not self.public)
 
-    def _result(self, tests, output, start):
+    def _verdict(self, expected, values):
+        """The verdict of the probe's check on the student's ``values``."""
+        task, check = expected.task, expected.check
+        if check == "accuracy":
+            return verdicts.accuracy(values.get("predictions"), self.heldout.labels, task.accuracy["curve"])
+        if check == "attack":
+            return verdicts.attack(values, self.heldout.images, self.heldout.labels, **task.attack)
+        if check == "public":
+            return verdicts.public(values, expected.outcome.values)
+        tolerances = self.assignment.tolerances
+        if check in verdicts.PAIRS:
+            verdict = verdicts.consistent(values, check, tolerances.get("gradcheck", 1e-6))
+            if not verdict.passed:
+                return verdict
+        return verdicts.same_as_reference(values, expected.outcome.values,
+                                          rtol=tolerances.get("reference_rtol", 1e-7),
+                                          atol=tolerances.get("reference_atol", 1e-10))
+
+    def _plots(self, outcomes, folder):
+        """{name: PNG path}: the training curve and the confusion matrix of every accuracy probe whose
+        values can be drawn."""
+        from autograder.reports import plots     # matplotlib, only when plots are asked for
+        from mytorch.data.fashion_mnist import CLASSES
+
+        folder.mkdir(parents=True, exist_ok=True)
+        labels, artifacts = self.heldout.labels, {}
+        for name in (name for name, expected in self.expected.items() if expected.check == "accuracy"):
+            predictions, losses = outcomes[name].values.get("predictions"), outcomes[name].values.get("train_loss")
+            if isinstance(losses, numpy.ndarray) and losses.ndim == 1 and losses.dtype.kind == "f":
+                artifacts[f"{name} training curve"] = path = folder / f"{name}-training-curve.png"
+                plots.training_curve({"train_loss": losses.tolist()}, path)
+            if verdicts.predictions_problem(predictions, labels) is None:
+                matrix = numpy.zeros((len(CLASSES), len(CLASSES)), dtype=numpy.int64)
+                numpy.add.at(matrix, (labels, predictions), 1)
+                artifacts[f"{name} confusion matrix"] = path = folder / f"{name}-confusion-matrix.png"
+                plots.confusion_matrix(matrix, CLASSES, path)
+        return artifacts
+
+    def _result(self, tests, output, start, artifacts=None):
         bonus = sum(task.points for task in self.assignment.tasks if task.bonus)
         result = GradingResult(assignment=self.assignment.name, title=self.assignment.title,
                                tests=tuple(tests),
                                max_score=self.assignment.total_points, bonus_points=bonus,
                                output="\n".join(filter(None, [output, *self.sandbox.isolation()])),
-                               execution_time=time.perf_counter() - start, artifacts={},
+                               execution_time=time.perf_counter() - start, artifacts=artifacts or {},
                                task_titles={task.id: task.title for task in self.assignment.tasks})
         result.validate()
         return result

@@ -14,27 +14,44 @@ A probe takes no arguments and returns a dict from names (identifiers) to values
 NumPy arrays of booleans, integers or floats, lists of numbers (sent as arrays),
 ``bool``, ``int``, ``float``, ``str`` or ``None``.
 
+The probe's ``check`` says which verdict judges its values (:data:`CHECKS`).
+
 This module is standalone (standard library only) and never imports ``autograder``:
 the grader copies it into the sandbox's working directory, where the probe modules
 import it as ``probing``.
 """
-REGISTRY = {}   # probe name -> (task id, function)
+CHECKS = {
+    "reference": "every value matches the reference solution's, within the assignment's tolerances",
+    "gradient": "`analytic` matches `numerical` (central differences) within the gradient-check "
+                "tolerance, then every value matches the reference's",
+    "modes": "`reverse` matches `forward` (the two modes of differentiation) within the gradient-check "
+             "tolerance, then every value matches the reference's",
+    "accuracy": "`predictions` (classes of the grader's test images) are scored against the labels, which "
+                "only the grader holds, along the task's accuracy curve; the reference does not run it",
+    "public": "`passed` counts the public tests of a file that pass, out of those the reference passes",
+    "attack": "`adversarial` images must stay within the task's ε of the grader's images and fool the "
+              "network of `weights`, which the grader evaluates itself; the reference does not run it",
+}
+REGISTRY = {}   # probe name -> (task id, check, function)
 
 
-def probe(task):
+def probe(task, check="reference"):
     """Register the decorated function as the probe called ``function.__name__``, graded under
-    ``task`` (a task id such as "task3_1"); the function itself is returned unchanged.
+    ``task`` (a task id such as "task3_1") by the verdict ``check`` (a key of :data:`CHECKS`);
+    the function itself is returned unchanged.
 
     Raises ValueError when a probe of that name is already registered, so that two
     probes can never be confused.
     """
     if not isinstance(task, str) or not task:
         raise TypeError(f"@probe takes the task id, e.g. @probe(\"task3_1\"), got {task!r}")
+    if check not in CHECKS:
+        raise ValueError(f"@probe: check must be one of {sorted(CHECKS)}, not {check!r}")
 
     def register(function):
         name = function.__name__
         if name in REGISTRY:
             raise ValueError(f"two probes are called {name!r}")
-        REGISTRY[name] = (task, function)
+        REGISTRY[name] = (task, check, function)
         return function
     return register

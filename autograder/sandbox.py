@@ -44,9 +44,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from autograder import probing
 from autograder import sandbox_runner as runner
 
 SANDBOX_UIDS = range(2_000_000_000, 2_000_000_064)  # used by no account, dynamic user or usual subuid range
@@ -110,6 +112,12 @@ class ProbeOutcome:
     values: dict = field(default_factory=dict)
     message: str = ""
     seconds: float = 0.0
+
+
+class Registration(NamedTuple):
+    """What a probe module declared for one probe: ``@probe(task, check)``."""
+    task: str
+    check: str
 
 
 class _Failure(Exception):
@@ -386,14 +394,16 @@ class LocalSandbox:
                 f"output: the first {limits.output_bytes:,} bytes of stdout and of stderr are kept",
                 "environment: minimal (HOME, PATH, LANG, TMPDIR, PYTHONHASHSEED=0, one BLAS/OpenMP thread)"]
 
-    def session(self, workdir, probe_modules):
+    def session(self, workdir, probe_modules, support=()):
         """A :class:`Session` (a context manager) running the probes of ``probe_modules`` (paths of
         .py files, copied in) against the student's package in ``workdir`` (e.g. workdir/mytorch).
+        ``support``: further .py files copied in, which the probe modules may import.
 
         Raises ValueError for a workdir that is not a folder of its own (/, /tmp, an ancestor of the
         course or of Python) and RuntimeError when every sandbox uid is leased.
         """
-        return Session(self, Path(workdir), [Path(module) for module in probe_modules])
+        return Session(self, Path(workdir), [Path(module) for module in probe_modules],
+                       [Path(module) for module in support])
 
 
 class Session:
@@ -406,7 +416,7 @@ class Session:
     ``{"type", "message", "traceback"}``; its probes are missing from :meth:`names`.
     """
 
-    def __init__(self, sandbox, workdir, probe_modules):
+    def __init__(self, sandbox, workdir, probe_modules, support=()):
         self._sandbox, self._limits = sandbox, sandbox.limits
         self._deadline = time.monotonic() + self._limits.total_seconds
         self._workdir = workdir.resolve()
@@ -417,7 +427,7 @@ class Session:
         if self._workdir in shared or any(path.is_relative_to(self._workdir) for path in needed):
             raise ValueError(f"the workdir must be a folder of its own for the submission, not "
                              f"{self._workdir}")
-        stems = [module.stem for module in probe_modules]
+        stems = [module.stem for module in [*probe_modules, *support]]
         if len(set(stems)) != len(stems) or {"probing", "sandbox_runner"} & set(stems):
             raise ValueError(f"probe modules need distinct names other than probing and sandbox_runner, "
                              f"not {stems}")
@@ -430,7 +440,7 @@ class Session:
         self._workdir_fd = os.open(self._workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         self._workdir_mode = os.stat(self._workdir_fd).st_mode
         try:
-            self._install(probe_modules)
+            self._install([*probe_modules, *support])
             self._restart()
         except BaseException:
             self.close()
@@ -445,7 +455,8 @@ class Session:
     # ------------------------------------------------------------ public
 
     def names(self):
-        """Probe name -> task id, as registered in the sandbox ({} if it did not start)."""
+        """Probe name -> its :class:`Registration` (task id and check), as registered in the sandbox
+        ({} if it did not start)."""
         return dict(self._registry)
 
     def output(self):
@@ -467,10 +478,10 @@ class Session:
         if self._broken is not None:
             return outcome(*self._broken)
         if name not in self._registry:
-            failed = "; ".join(f"{module} failed to import: {_error_text(error)}"
-                               for module, error in self.errors.items())
-            return outcome("error", f"no probe called {name!r} is registered in the sandbox"
-                                    + (f" ({failed})" if failed else ""))
+            if self.errors:     # a probe module imports the student's package: its errors come first
+                failed = "; ".join(_error_text(error) for error in self.errors.values())
+                return outcome("error", f"the code could not be imported, so {name!r} could not run: {failed}")
+            return outcome("error", f"no probe called {name!r} is registered in the sandbox")
         if started >= self._deadline:
             return outcome("timeout", self._total_exhausted())
         if self._process is not None and not self._idle():
@@ -509,13 +520,13 @@ class Session:
 
     # ------------------------------------------------------------ the process
 
-    def _install(self, probe_modules):
-        """Copy the runner, probing.py and the probe modules into workdir/.sandbox/ (replacing any such
+    def _install(self, modules):
+        """Copy the runner, probing.py and the probe and support modules into workdir/.sandbox/ (replacing any such
         folder) and, as root, give the workdir to the session's uid alone."""
         sandbox = self._workdir / runner.SANDBOX_DIR
         _remove(self._workdir_fd, runner.SANDBOX_DIR)
         (sandbox / runner.CALLS_DIR).mkdir(parents=True)
-        for source in [*RUNNER_FILES, *probe_modules]:
+        for source in [*RUNNER_FILES, *modules]:
             shutil.copyfile(source, sandbox / source.name)
         if self._uid is not None:
             _chown_tree(self._workdir_fd, None, self._uid, self._uid)
@@ -711,11 +722,14 @@ class Session:
         if not isinstance(ready, dict) or not isinstance(ready.get("probes"), dict) \
                 or not isinstance(ready.get("errors"), dict):
             raise _Failure("invalid", "the sandbox's first message is not its registry")
-        probes, errors = ready["probes"], ready["errors"]
-        for name, task in probes.items():
-            if not runner.NAME.fullmatch(name) or not isinstance(task, str) or not 0 < len(task) <= 64:
-                raise _Failure("invalid", f"the sandbox registered a probe with a bad name or task: "
+        probes, errors = {}, ready["errors"]
+        for name, entry in ready["probes"].items():
+            task, check = entry if isinstance(entry, list) and len(entry) == 2 else (None, None)
+            if not runner.NAME.fullmatch(name) or not isinstance(task, str) or not 0 < len(task) <= 64 \
+                    or check not in probing.CHECKS:
+                raise _Failure("invalid", f"the sandbox registered a probe with a bad name, task or check: "
                                           f"{name!r:.80}")
+            probes[name] = Registration(task, check)
         if not all(isinstance(module, str) and isinstance(error, dict) for module, error in errors.items()):
             raise _Failure("invalid", "the sandbox reported import errors in a bad format")
         return probes, {_text(module, 100): error for module, error in errors.items()}

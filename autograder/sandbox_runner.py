@@ -387,11 +387,13 @@ def _end_strays():
 
 def _import_probes(config):
     """Import probing.py and the probe modules from the workdir's .sandbox folder, the workdir first on
-    sys.path; returns (probe name -> (task, function), module file -> description of its import error)."""
+    sys.path and the .sandbox folder (the support modules) last; returns (probe name -> (task, check, function), module file -> description of its import
+    error)."""
     workdir = config["workdir"]
     sandbox = os.path.join(workdir, SANDBOX_DIR)
     probing = _load_module("probing", os.path.join(sandbox, "probing.py"))
     sys.path.insert(0, workdir)
+    sys.path.append(sandbox)
     errors = {}
     for module in config["modules"]:
         try:
@@ -432,7 +434,7 @@ def _answer(call, probe, config, numpy):
 
 
 def serve(config):
-    """Import the probes, report ``{"ready": {"probes": {name: task}, "errors": {module: error}}}``,
+    """Import the probes, report ``{"ready": {"probes": {name: [task, check]}, "errors": {module: error}}}``,
     then answer requests one by one until the grader closes the request pipe; end the process after
     an "exit" reply."""
     channel = Channel(config["requests"], config["replies"])
@@ -442,13 +444,14 @@ def serve(config):
     import numpy  # from the site-packages just added, before the workdir can shadow it
     probes, errors = _import_probes(config)
     _flush_output()
-    channel.send({"ready": {"probes": {name: task for name, (task, _) in probes.items()}, "errors": errors}})
+    registry = {name: [task, check] for name, (task, check, _) in probes.items()}
+    channel.send({"ready": {"probes": registry, "errors": errors}})
     calls = os.path.join(config["workdir"], SANDBOX_DIR, CALLS_DIR)
     while (request := channel.receive()) is not None:
         call, name = request["call"], request["probe"]
         shutil.rmtree(os.path.join(calls, str(call - 1)), ignore_errors=True)
         if name in probes:
-            reply = _answer(call, probes[name][1], config, numpy)
+            reply = _answer(call, probes[name][-1], config, numpy)
         else:
             reply = {"call": call, "status": "invalid", "message": f"no probe called {name!r}"}
         channel.send(reply)

@@ -7,11 +7,15 @@ missing, of the wrong kind, shape or dtype, or not finite where the
 reference's is, fails with a message saying so.
 
 Messages of hidden probes never show the reference's values: they name the
-value, the worst index and the size of the error only.
+value, the worst index and the size of the error only. A gradient check compares
+two values of the student's own (an analytic gradient and central differences of
+the student's forward), so its message shows both.
 """
 from dataclasses import dataclass
 
 import numpy
+
+from autograder.finite_differences import mismatch
 
 RELATIVE_FLOOR = 1e-12     # the relative error's denominator never drops below this
 
@@ -99,18 +103,135 @@ def _first(mask):
     return tuple(int(i) for i in numpy.argwhere(mask)[0]) if mask.ndim else ()
 
 
+PAIRS = {    # check -> (the value under test, the value it must match, what that one is)
+    "gradient": ("analytic", "numerical", "central differences of the forward"),
+    "modes": ("reverse", "forward", "forward mode"),
+}
+
+
+def consistent(values, check, tolerance):
+    """Full credit when the probe's two values of a gradient check agree, else none.
+
+    values: the probe's values, holding the pair ``PAIRS[check]``: float arrays of one shape,
+    e.g. ``analytic`` (a backward rule's gradients) and ``numerical`` (central differences).
+    They agree when every relative error |a − n| / max(10⁻⁸, |a| + |n|) is at most ``tolerance``.
+    """
+    tested, against, meaning = PAIRS[check]
+    for name in (tested, against):
+        value = values.get(name)
+        if not isinstance(value, (int, float, numpy.ndarray)) or isinstance(value, bool) \
+                or numpy.asarray(value).dtype.kind not in "iuf":
+            return Verdict(0.0, f"{name}: expected an array of numbers, got {type(value).__name__}")
+    problem = mismatch(values[tested], values[against], tolerance, names=(tested, against))
+    if problem is None:
+        return PASSED
+    return Verdict(0.0, f"{tested} disagrees with {against} ({meaning}): {problem}")
+
+
+def public(values, expected):
+    """Credit for a file of public tests: the fraction of the reference's passing tests that pass.
+
+    values, expected: {"passed": int, "failed": int, "failures": str} of the student's run and of
+    the reference's (see autograder/public_tests.py); the failures are shown as they are, since
+    students see the same ones when they run pytest.
+    """
+    total, passed = expected["passed"], values.get("passed")
+    if not isinstance(passed, int) or isinstance(passed, bool) or not total:
+        return Verdict(0.0, "the public tests did not report a number of passing tests")
+    passed = min(max(passed, 0), total)
+    failures = values.get("failures") if isinstance(values.get("failures"), str) else ""
+    message = f"{passed} of {total} public tests passed" + (f"\n{failures}" if failures else "")
+    return Verdict(passed / total, message if passed < total else PASSED.message)
+
+
+def predictions_problem(predictions, labels):
+    """Why ``predictions`` cannot be scored against ``labels`` ((N,) classes 0 … C−1), or None: they
+    must be N integer classes in the same range."""
+    if not isinstance(predictions, numpy.ndarray) or predictions.shape != labels.shape \
+            or predictions.dtype.kind not in "iu":
+        got = (f"an array of shape {predictions.shape} and dtype {predictions.dtype}"
+               if isinstance(predictions, numpy.ndarray) else type(predictions).__name__)
+        return f"predictions: expected {labels.shape[0]} integer classes, got {got}"
+    if predictions.size and not 0 <= predictions.min() <= predictions.max() <= labels.max():
+        return f"predictions: classes must lie in 0 … {labels.max()}"
+    return None
+
+
 def accuracy(predictions, labels, curve):
     """Credit for predicted classes along an :class:`~autograder.course.AccuracyCurve`.
 
     predictions: (N,) integer classes from the probe; labels: (N,) the true classes,
     which only the grader holds.
     """
-    predictions = numpy.asarray(predictions)
-    if predictions.shape != labels.shape or predictions.dtype.kind not in "iu":
-        return Verdict(0.0, f"predictions: expected {labels.shape[0]} integer classes, got an array of shape "
-                            f"{predictions.shape} and dtype {predictions.dtype}")
+    problem = predictions_problem(predictions, labels)
+    if problem:
+        return Verdict(0.0, problem)
     score = float((predictions == labels).mean())
     credit = curve.credit(score)
     (low, _), (high, _) = curve.points[0], curve.points[-1]
     return Verdict(credit, f"test accuracy {score:.2%}: {credit:.0%} of the points "
                            f"(credit from {low:.0%}, full credit from {high:.0%})")
+
+
+MIN_ATTACKED = 1000          # test images an attack probe must attack, at least
+MIN_CLEAN_ACCURACY = 0.75    # the attacked network must be a real classifier
+
+
+def attack(values, images, labels, epsilon, max_accuracy):
+    """Full credit when adversarial images fool the probe's network, else none.
+
+    values: the probe's ``adversarial`` (n, 28, 28) floats, attacks on the first n of ``images``
+        in raw pixel units [0, 1], and the network it attacked: ``weight1`` (H, 784), ``bias1``
+        (H,), ``weight2`` (C, H), ``bias2`` (C,), classifying standardised pixels by
+        logits = W₂ relu(W₁ x + b₁) + b₂.
+    images: (N, 28, 28) uint8, the images the sandbox got; labels: (N,) their classes.
+    The grader evaluates the network itself: on the clean images it must reach
+    MIN_CLEAN_ACCURACY; every adversarial pixel must lie in [0, 1] within ``epsilon`` of its
+    clean pixel; and the accuracy on the adversarial images must be at most ``max_accuracy``.
+    """
+    from mytorch.train import standardise       # the reference's preprocessing, also the probe's
+
+    adversarial = values.get("adversarial")
+    count = len(adversarial) if isinstance(adversarial, numpy.ndarray) and adversarial.ndim == 3 else 0
+    if not MIN_ATTACKED <= count <= len(images) or adversarial.shape[1:] != images.shape[1:] \
+            or adversarial.dtype.kind != "f":
+        return Verdict(0.0, f"adversarial: expected ({MIN_ATTACKED} … {len(images)}, 28, 28) floats, got "
+                            f"{getattr(adversarial, 'shape', type(adversarial).__name__)}")
+    clean = images[:count].astype(numpy.float64) / 255
+    distance = numpy.abs(adversarial - clean)
+    if not (numpy.isfinite(adversarial).all() and (distance <= epsilon + 1e-5).all()
+            and (adversarial >= -1e-6).all() and (adversarial <= 1 + 1e-6).all()):
+        return Verdict(0.0, f"adversarial: every pixel must stay in [0, 1] and within ε = {epsilon:g} of the "
+                            f"image; the largest change is {numpy.nanmax(distance):.4g}")
+    try:
+        classify = _mlp(values)
+    except ValueError as problem:
+        return Verdict(0.0, str(problem))
+    clean_accuracy = float((classify(standardise(images[:count])) == labels[:count]).mean())
+    attacked = standardise(adversarial * 255)
+    attacked_accuracy = float((classify(attacked) == labels[:count]).mean())
+    summary = (f"the network scores {clean_accuracy:.1%} on the clean images and {attacked_accuracy:.1%} "
+               f"on the adversarial ones (ε = {epsilon:g})")
+    if clean_accuracy < MIN_CLEAN_ACCURACY:
+        return Verdict(0.0, f"{summary}; the attacked network must first score at least "
+                            f"{MIN_CLEAN_ACCURACY:.0%} on clean images")
+    if attacked_accuracy > max_accuracy:
+        return Verdict(0.0, f"{summary}; the attack must bring it to {max_accuracy:.0%} or below")
+    return Verdict(1.0, summary)
+
+
+def _mlp(values):
+    """The classifier x ↦ argmax(W₂ relu(W₁ x + b₁) + b₂) of the probe's weights, checked."""
+    weights = [values.get(name) for name in ("weight1", "bias1", "weight2", "bias2")]
+    if not all(isinstance(w, numpy.ndarray) and w.dtype.kind == "f" and numpy.isfinite(w).all()
+               for w in weights):
+        raise ValueError("weight1, bias1, weight2, bias2: expected finite float arrays")
+    w1, b1, w2, b2 = (w.astype(numpy.float64) for w in weights)
+    if w1.ndim != 2 or w1.shape[1] != 28 * 28 or b1.shape != w1.shape[:1] or w2.shape[1:] != b1.shape \
+            or b2.shape != w2.shape[:1]:
+        raise ValueError(f"weights: shapes {[w.shape for w in weights]} do not make a 784-H-C network")
+
+    def classify(x):
+        hidden = numpy.maximum(x.reshape(len(x), -1) @ w1.T + b1, 0.0)
+        return (hidden @ w2.T + b2).argmax(axis=1)
+    return classify

@@ -21,24 +21,26 @@ def _save(figure, path):
 
 
 def training_curve(history, path):
-    """The training loss and the test accuracy per epoch, side by side, as a PNG at ``path``.
+    """The training loss per epoch and, beside it, the test accuracy per epoch if there is one, as a
+    PNG at ``path``.
 
-    history: {"train_loss": [...], "test_accuracy": [...]}, one number per epoch (accuracy
+    history: {"train_loss": [...], "test_accuracy": [...] (optional)}, one number per epoch (accuracy
     as a fraction), as ``mytorch.train`` records them; a value that is not finite leaves a gap.
     """
-    losses, accuracies = list(history["train_loss"]), list(history["test_accuracy"])
-    if len(losses) != len(accuracies):
+    losses, accuracies = list(history["train_loss"]), list(history.get("test_accuracy", []))
+    if accuracies and len(losses) != len(accuracies):
         raise ValueError(f"a training curve needs one loss and one accuracy per epoch, got {len(losses)} "
                          f"losses and {len(accuracies)} accuracies")
     epochs = range(1, len(losses) + 1)
     with style.context("default"):
-        figure = Figure(figsize=(10, 4))
-        loss_axis, accuracy_axis = figure.subplots(1, 2)
-        loss_axis.plot(epochs, losses, marker="o")
-        loss_axis.set(xlabel="epoch", ylabel="training loss", title="Training loss")
-        accuracy_axis.plot(epochs, [100 * a for a in accuracies], marker="o", color="tab:green")
-        accuracy_axis.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy")
-        for axis in (loss_axis, accuracy_axis):
+        figure = Figure(figsize=(10, 4) if accuracies else (5, 4))
+        axes = figure.subplots(1, 2 if accuracies else 1, squeeze=False)[0]
+        axes[0].plot(epochs, losses, marker="o")
+        axes[0].set(xlabel="epoch", ylabel="training loss", title="Training loss")
+        if accuracies:
+            axes[1].plot(epochs, [100 * a for a in accuracies], marker="o", color="tab:green")
+            axes[1].set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy")
+        for axis in axes:
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
             axis.grid(alpha=0.3)
         _save(figure, path)

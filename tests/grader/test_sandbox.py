@@ -466,7 +466,7 @@ def processes_of(uid):
 @sandboxed
 def test_a_probe_returns_arrays_and_scalars_from_the_students_package(workdir, probes):
     with open_session(workdir, probes) as session:
-        assert session.names()["healthy"] == "task3_1" and session.names()["stub"] == "task3_1"
+        assert session.names()["healthy"].task == "task3_1" and session.names()["stub"].task == "task3_1"
         outcome = session.run("healthy")
     assert outcome.status == "ok" and outcome.message == ""
     values = outcome.values
@@ -547,9 +547,8 @@ def test_a_probe_module_that_fails_to_import_is_reported(workdir, probes):
         assert session.errors["probes.py"]["type"] == "ZeroDivisionError"
         outcome = session.run("healthy")
     assert outcome.status == "error"
-    assert outcome.message == ("no probe called 'healthy' is registered in the sandbox (probes.py failed to "
-                               "import: ZeroDivisionError: division by zero\n"
-                               "  mytorch/__init__.py, line 1, in <module>: WHO = 1 / 0)")
+    assert outcome.message == ("the code could not be imported, so 'healthy' could not run: ZeroDivisionError: "
+                               "division by zero\n  mytorch/__init__.py, line 1, in <module>: WHO = 1 / 0")
 
 
 @sandboxed

@@ -65,3 +65,92 @@ def test_accuracy_is_credited_along_the_curve():
 def test_predictions_of_the_wrong_shape_or_dtype_earn_nothing(predictions):
     verdict = verdicts.accuracy(predictions, np.zeros(100, dtype=np.int64), AccuracyCurve(((0.5, 1.0),)))
     assert verdict.credit == 0 and "expected 100 integer classes" in verdict.message
+
+
+# ----- gradient checks inside the student's own values ----------------------------------------------
+def test_a_gradient_check_passes_when_analytic_and_numerical_agree():
+    values = {"analytic": np.array([1.0, -2.0]), "numerical": np.array([1.0 + 1e-9, -2.0])}
+    assert verdicts.consistent(values, "gradient", 1e-6).passed
+
+
+@pytest.mark.parametrize("check, values, message", [
+    ("gradient", {"analytic": np.array([1.0, -2.0]), "numerical": np.array([1.0, 2.0])},
+     "analytic disagrees with numerical (central differences of the forward): at index (1,) the analytic "
+     "value is -2 and the numerical one 2"),
+    ("modes", {"reverse": np.array([3.0]), "forward": np.array([1.5])},
+     "reverse disagrees with forward (forward mode): at index (0,) the reverse value is 3"),
+    ("gradient", {"analytic": np.array([1.0])}, "numerical: expected an array of numbers, got NoneType"),
+    ("gradient", {"analytic": "1.0", "numerical": np.array([1.0])}, "analytic: expected an array of numbers"),
+])
+def test_a_failed_gradient_check_shows_both_of_the_students_values(check, values, message):
+    verdict = verdicts.consistent(values, check, 1e-6)
+    assert verdict.credit == 0 and message in verdict.message, verdict.message
+
+
+# ----- public tests ---------------------------------------------------------------------------------
+REFERENCE_RUN = {"passed": 4, "failed": 0, "failures": ""}
+
+
+@pytest.mark.parametrize("values, credit, message", [
+    ({"passed": 4, "failed": 0, "failures": ""}, 1.0, "passed"),
+    ({"passed": 3, "failed": 1, "failures": "test_x: AssertionError"}, 0.75,
+     "3 of 4 public tests passed\ntest_x: AssertionError"),
+    ({"passed": 9, "failed": 0, "failures": ""}, 1.0, "passed"),
+    ({"passed": "4"}, 0.0, "the public tests did not report a number of passing tests"),
+    ({}, 0.0, "the public tests did not report a number of passing tests"),
+])
+def test_public_tests_earn_the_fraction_of_the_references_passing_tests(values, credit, message):
+    verdict = verdicts.public(values, REFERENCE_RUN)
+    assert verdict.credit == credit and verdict.message == message
+
+
+# ----- adversarial attacks --------------------------------------------------------------------------
+def blocks(count=1200, seed=0):
+    """Images (count, 28, 28) uint8 whose class k lights the k-th band of 78 pixels, their labels,
+    and a 784-10-10 network that reads the bands: every clean image is classified right."""
+    labels = np.random.default_rng(seed).integers(0, 10, count)
+    band = np.arange(28 * 28) // 78
+    images = np.where(band[None, :] == labels[:, None], 255, 0).astype(np.uint8).reshape(count, 28, 28)
+    network = {"weight1": (band[None, :] == np.arange(10)[:, None]).astype(np.float32),
+               "bias1": np.zeros(10, np.float32), "weight2": np.eye(10, dtype=np.float32),
+               "bias2": np.zeros(10, np.float32)}
+    return images, labels, network
+
+
+def judge_attack(adversarial, epsilon=1.0, **changes):
+    images, labels, network = blocks()
+    values = {**network, "adversarial": adversarial(images / 255.0), **changes}
+    return verdicts.attack(values, images, labels, epsilon=epsilon, max_accuracy=0.5)
+
+
+def test_an_attack_that_fools_the_network_within_its_budget_earns_the_points():
+    verdict = judge_attack(lambda clean: 1.0 - clean)
+    assert verdict.passed, verdict.message
+    assert "scores 100.0% on the clean images and 0.0% on the adversarial ones" in verdict.message
+
+
+@pytest.mark.parametrize("adversarial, epsilon, changes, message", [
+    (lambda clean: 1.0 - clean, 0.1, {}, "within ε = 0.1 of the image; the largest change is 1"),
+    (lambda clean: clean + 0.5, 1.0, {}, "every pixel must stay in [0, 1]"),
+    (lambda clean: clean, 1.0, {}, "100.0% on the adversarial ones (ε = 1); the attack must bring it to 50%"),
+    (lambda clean: 1.0 - clean, 1.0, {"weight2": -np.eye(10, dtype=np.float32)},
+     "must first score at least 75%"),
+    (lambda clean: 1.0 - clean, 1.0, {"bias1": np.zeros(3, np.float32)}, "do not make a 784-H-C network"),
+    (lambda clean: 1.0 - clean, 1.0, {"weight1": None}, "expected finite float arrays"),
+    (lambda clean: (1.0 - clean)[:999], 1.0, {}, "adversarial: expected (1000 … 1200, 28, 28) floats"),
+    (lambda clean: (1.0 - clean).astype(np.uint8), 1.0, {}, "adversarial: expected"),
+], ids=["over budget", "out of range", "no effect", "useless network", "shapes", "missing", "too few",
+        "integers"])
+def test_an_attack_that_breaks_a_rule_earns_nothing(adversarial, epsilon, changes, message):
+    verdict = judge_attack(adversarial, epsilon, **changes)
+    assert verdict.credit == 0 and message in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("predictions, message", [
+    (np.array([0, 1, 12]), "classes must lie in 0 … 9"),
+    (np.array([0, -1, 2]), "classes must lie in 0 … 9"),
+    (None, "got NoneType"),
+])
+def test_predictions_out_of_range_or_missing_earn_nothing(predictions, message):
+    verdict = verdicts.accuracy(predictions, np.array([0, 1, 9]), AccuracyCurve(((0.5, 1.0),)))
+    assert verdict.credit == 0 and message in verdict.message
