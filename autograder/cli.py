@@ -1,10 +1,12 @@
 """``autograder``: the course's command line.
 
     autograder release hw1 [hw2 ...] | --all   [--check] [--zip] [--out DIR]
-    autograder grade SUBMISSION --assignment hw3 [--format gradescope|junit|json|markdown|html ...]
-                     [--out DIR]
+    autograder grade SUBMISSION [SUBMISSION ...] --assignment hw3 [--public]
+                     [--format gradescope|junit|json|markdown|html ...] [--out DIR]
+    autograder check-course [ASSIGNMENT ...]
 """
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -39,16 +41,48 @@ def release_command(course, names, check=False, zip_out=None):
     return 1 if out_of_sync else 0
 
 
-def grade_command(course, submission, assignment_name, formats, out_dir):
-    """Grade one submission, print its score table and write the chosen reports to ``out_dir``."""
+def grade_command(course, submissions, assignment_name, formats, out_dir, public=False):
+    """Grade submissions, print each one's score table and write the chosen reports and plots to
+    ``out_dir`` (to ``out_dir/<submission name>`` for several, then print the class table)."""
     from autograder.grade import Grader     # the sandbox and its dependencies, only when grading
 
-    assignment = course.assignment(assignment_name)
-    result = Grader(course, assignment).grade(submission)
-    print(table.render(result))
-    for fmt, path in reports.write_all(result, out_dir, formats).items():
-        print(f"{fmt}: {path}")
+    grader = Grader(course, course.assignment(assignment_name), public=public)
+    results = {}
+    for submission in submissions:
+        folder = out_dir if len(submissions) == 1 else out_dir / submission.name.split(".")[0]
+        results[submission.name] = result = grader.grade(submission, plots=folder / "plots")
+        print(f"{submission}:\n{table.render(result)}")
+        for fmt, path in reports.write_all(result, folder, formats).items():
+            print(f"{fmt}: {path}")
+    if len(submissions) > 1:
+        print(table.class_table(results))
     return 0
+
+
+def check_course_command(course, names):
+    """Grade the reference (every point, bonus too) and the untouched template (no point) of each
+    assignment with probes; 0 when all hold, 1 otherwise."""
+    from autograder.grade import Grader
+
+    failures = 0
+    for assignment in course.assignments if not names else [course.assignment(n) for n in names]:
+        grader = Grader(course, assignment)
+        reference = grader.grade(course.reference.parent)
+        template = grader.grade(assignment.folder)
+        full = assignment.total_points + reference.bonus_points
+        problems = [f"the reference scores {reference.score:g} of {full:g}"] * (
+            not math.isclose(reference.score, full))
+        problems += [f"the untouched template scores {template.score:g}"] * (template.score != 0)
+        for test in (t for t in reference.tests if t.status != "passed"):
+            problems.append(f"  {test.name}: {test.output}")
+        failures += bool(problems)
+        state = "ok" if not problems else "FAILED"
+        print(f"{assignment.name}: {state} (reference {reference.score:g}/{full:g} in "
+              f"{reference.execution_time:.1f} s, template {template.score:g} in "
+              f"{template.execution_time:.1f} s)")
+        for problem in problems:
+            print(f"  {problem}")
+    return 1 if failures else 0
 
 
 def main(argv=None):
@@ -66,18 +100,27 @@ def main(argv=None):
     release_parser.add_argument("--zip", action="store_true", help="also write the student handout archive")
     release_parser.add_argument("--out", type=Path, default=Path("dist"),
                                 help="folder for --zip (default: dist)")
-    grade_parser = commands.add_parser("grade", help="grade one submission")
-    grade_parser.add_argument("submission", type=Path, help="a folder, a .zip, a .tar.gz or a notebook")
+    grade_parser = commands.add_parser("grade", help="grade submissions one by one")
+    grade_parser.add_argument("submissions", type=Path, nargs="+", metavar="SUBMISSION",
+                              help="a folder, a .zip, a .tar.gz or a notebook")
+    grade_parser.add_argument("--public", action="store_true",
+                              help="run the public tests only, as students do locally")
     grade_parser.add_argument("--assignment", required=True, help="e.g. hw3 or hw3_optimizers")
     grade_parser.add_argument("--format", dest="formats", action="append", choices=sorted(reports.FORMATS),
                               help="a report to write (repeatable); the score table is always printed")
     grade_parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the reports")
+    check_parser = commands.add_parser("check-course", help="the reference scores every point, the "
+                                                            "templates none")
+    check_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     args = parser.parse_args(argv)
 
     try:
         course = Course(args.course)
         if args.command == "grade":
-            return grade_command(course, args.submission, args.assignment, args.formats or [], args.out)
+            return grade_command(course, args.submissions, args.assignment, args.formats or [], args.out,
+                                 args.public)
+        if args.command == "check-course":
+            return check_course_command(course, args.assignments)
         if not args.all and not args.assignments:
             release_parser.error("name an assignment (e.g. hw1) or pass --all")
         return release_command(course, None if args.all else args.assignments,
