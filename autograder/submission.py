@@ -380,4 +380,6 @@ def _listing(paths):
 
 
 def _megabytes(size):
-    return f"{size / 1e6:g} MB"
+    """``size`` in MB where that is exact, else in bytes (so that a size just over a limit never
+    reads as the limit itself)."""
+    return f"{size // 1_000_000} MB" if size % 1_000_000 == 0 else f"{size:,} bytes"
