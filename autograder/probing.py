@@ -22,10 +22,12 @@ import it as ``probing``.
 """
 CHECKS = {
     "reference": "every value matches the reference solution's, within the assignment's tolerances",
-    "gradient": "`analytic` matches `numerical` (central differences) within the gradient-check "
-                "tolerance, then every value matches the reference's",
-    "modes": "`reverse` matches `forward` (the two modes of differentiation) within the gradient-check "
-             "tolerance, then every value matches the reference's",
+    "gradient": "`analytic` matches `numerical` (central differences), or each `analytic_<case>` its "
+                "`numerical_<case>`, within the gradient-check tolerance; then every value matches the "
+                "reference's",
+    "modes": "`reverse` matches `forward` (the two modes of differentiation), or each `reverse_<case>` its "
+             "`forward_<case>`, within the gradient-check tolerance; then every value matches the "
+             "reference's",
     "accuracy": "`predictions` (classes of the grader's test images) are scored against the labels, which "
                 "only the grader holds, along the task's accuracy curve; the reference does not run it",
     "public": "`passed` counts the public tests of a file that pass, out of those the reference passes",

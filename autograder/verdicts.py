@@ -110,22 +110,28 @@ PAIRS = {    # check -> (the value under test, the value it must match, what tha
 
 
 def consistent(values, check, tolerance):
-    """Full credit when the probe's two values of a gradient check agree, else none.
+    """Full credit when every pair of the probe's values of a gradient check agrees, else none.
 
-    values: the probe's values, holding the pair ``PAIRS[check]``: float arrays of one shape,
-    e.g. ``analytic`` (a backward rule's gradients) and ``numerical`` (central differences).
-    They agree when every relative error |a − n| / max(10⁻⁸, |a| + |n|) is at most ``tolerance``.
+    values: the probe's values, holding the pair ``PAIRS[check]``, e.g. ``analytic`` (a backward
+    rule's gradients) and ``numerical`` (central differences), float arrays of one shape; or
+    several pairs with a common suffix, ``analytic_bias`` and ``numerical_bias``, so that a
+    message names the case. A pair agrees when every relative error
+    |a − n| / max(floor, |a| + |n|) is at most ``tolerance``.
     """
     tested, against, meaning = PAIRS[check]
-    for name in (tested, against):
-        value = values.get(name)
-        if not isinstance(value, (int, float, numpy.ndarray)) or isinstance(value, bool) \
-                or numpy.asarray(value).dtype.kind not in "iuf":
-            return Verdict(0.0, f"{name}: expected an array of numbers, got {type(value).__name__}")
-    problem = mismatch(values[tested], values[against], tolerance, names=(tested, against))
-    if problem is None:
-        return PASSED
-    return Verdict(0.0, f"{tested} disagrees with {against} ({meaning}): {problem}")
+    suffixes = sorted(name[len(tested):] for name in values
+                      if name.startswith(tested) and (name == tested or name[len(tested)] == "_"))
+    for suffix in suffixes or [""]:
+        pair = (tested + suffix, against + suffix)
+        for name in pair:
+            value = values.get(name)
+            if not isinstance(value, (int, float, numpy.ndarray)) or isinstance(value, bool) \
+                    or numpy.asarray(value).dtype.kind not in "iuf":
+                return Verdict(0.0, f"{name}: expected an array of numbers, got {type(value).__name__}")
+        problem = mismatch(values[pair[0]], values[pair[1]], tolerance, names=(tested, against))
+        if problem is not None:
+            return Verdict(0.0, f"{pair[0]} disagrees with {pair[1]} ({meaning}): {problem}")
+    return PASSED
 
 
 def public(values, expected):

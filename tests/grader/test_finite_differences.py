@@ -96,3 +96,8 @@ def test_the_right_gradient_passes():
 def test_the_two_sides_can_be_named():
     message = fd.mismatch(np.array([1.0]), np.array([2.0]), 1e-6, names=("reverse", "forward"))
     assert "the reverse value is 1 and the forward one 2" in message
+
+
+def test_a_gradient_where_the_numerical_one_is_zero_is_not_called_a_constant_factor():
+    message = fd.mismatch(np.array([2.0, 4.0, 0.7]), np.array([2.0, 4.0, 0.0]), 1e-6)
+    assert "times the numerical one" not in message and "only 1 of 3 elements" in message

@@ -154,3 +154,16 @@ def test_an_attack_that_breaks_a_rule_earns_nothing(adversarial, epsilon, change
 def test_predictions_out_of_range_or_missing_earn_nothing(predictions, message):
     verdict = verdicts.accuracy(predictions, np.array([0, 1, 9]), AccuracyCurve(((0.5, 1.0),)))
     assert verdict.credit == 0 and message in verdict.message
+
+
+def test_several_gradient_checks_in_one_probe_are_named_by_their_case():
+    values = {"analytic_weight": np.array([1.0, 2.0]), "numerical_weight": np.array([1.0, 2.0]),
+              "analytic_bias": np.array([0.5]), "numerical_bias": np.array([1.0]), "weight": np.ones(2)}
+    verdict = verdicts.consistent(values, "gradient", 1e-6)
+    assert verdict.credit == 0 and verdict.message.startswith("analytic_bias disagrees with numerical_bias")
+    assert verdicts.consistent({**values, "analytic_bias": np.array([1.0])}, "gradient", 1e-6).passed
+
+
+def test_a_case_without_its_partner_fails():
+    verdict = verdicts.consistent({"analytic_x": np.ones(2), "numerical_y": np.ones(2)}, "gradient", 1e-6)
+    assert verdict.credit == 0 and "numerical_x: expected an array of numbers" in verdict.message
