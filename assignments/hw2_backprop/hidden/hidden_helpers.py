@@ -87,6 +87,10 @@ def use_stand_in_linear(monkeypatch):
     monkeypatch.setattr(linalg.Linear, "backward", _linear_backward)
 
 
+def use_stand_in_log_softmax(monkeypatch):
+    monkeypatch.setattr(functional, "log_softmax", stand_in_log_softmax)
+
+
 def use_stand_in_activations(monkeypatch):
     monkeypatch.setattr(activation.Tanh, "forward", _tanh_forward)
     monkeypatch.setattr(activation.Tanh, "backward", _tanh_backward)

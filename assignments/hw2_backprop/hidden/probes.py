@@ -1,0 +1,505 @@
+"""hw2's probes: they run inside the sandbox, drive the student's layers, activations, losses,
+initialisers, modules and training loop, and return plain values; the grader compares them with the
+reference's values for the same probes.
+
+A backward rule is graded by a gradient check (``check="gradient"``): for each case, ``analytic_<case>``
+holds the gradients the student's rules give through ``y.backward(ȳ)``, ``numerical_<case>`` central
+differences of the student's own forward (:mod:`finite_differences`), and every value is then compared
+with the reference's too.
+All inputs are float64 from fixed seeds, away from the kinks of ReLU and |x|; no expected value lives
+here.
+
+Every probe exercises one task's code alone: where it needs another hw2 task (Sequential calls
+Linear and tanh; the training loop needs all of Tasks 2.1–2.5), it swaps in hidden_helpers' correct
+stand-ins for the duration of the probe, as the hidden tests do.
+"""
+import contextlib
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import finite_differences
+import mytorch
+from hidden_helpers import (use_stand_in_activations, use_stand_in_linear, use_stand_in_log_softmax,
+                            use_stand_in_losses, use_stand_in_modules)
+from mytorch import nn, playground
+from mytorch.data import toy
+from mytorch.nn import functional as F
+from mytorch.nn import init
+from probing import probe
+
+COORDINATE_LIMIT = 64     # inputs larger than this are checked along random directions
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def normal(shape, seed):
+    """Standard normal float64 values of ``shape`` from a fixed seed."""
+    return np.asarray(np.random.default_rng(seed).standard_normal(shape), dtype=np.float64)
+
+
+def away_from_kinks(shape, seed):
+    """Values in [−3, 3], at least 0.1 away from 0, where ReLU and |x| have their kink."""
+    return finite_differences.away_from([0.0], shape, seed, low=-3.0, high=3.0)
+
+
+def const(array):
+    """A float64 tensor that does not require a gradient."""
+    return mytorch.tensor(np.asarray(array, dtype=np.float64))
+
+
+def labels(classes):
+    """An int64 tensor of class indices."""
+    return mytorch.tensor(np.asarray(classes, dtype=np.int64))
+
+
+def forward_only(f):
+    """``f`` (a function of tensors) as a function of float64 arrays that runs the forward only."""
+    return lambda *arrays: np.asarray(f(*(const(a) for a in arrays)).data, dtype=np.float64)
+
+
+@contextlib.contextmanager
+def stand_ins(*uses):
+    """Other tasks' code replaced by hidden_helpers' stand-ins (``use_stand_in_*``) until the block ends."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for use in uses:
+            use(monkeypatch)
+        yield
+
+
+def gradient_values(cases):
+    """The values of a gradient check over ``cases``: {case: (f, {input name: array})}, ``f`` a function of
+    tensors.
+
+    Each case applies ``f`` to float64 leaves and backpropagates a random ȳ with ``y.backward``; it gives
+    the value "<case>" (the forward's output) and "<case>_<input>_grad" (each gradient), and the pair
+    "analytic_<case>" (the gradients, joined) and "numerical_<case>" (the central differences of the
+    forward at the same places) that the grader checks. A case with an input of more than
+    COORDINATE_LIMIT elements pairs instead the inner products ⟨x̄, v⟩ and ⟨ȳ, J v⟩ along four random
+    directions v.
+    """
+    values = {}
+    for number, (case, (f, inputs)) in enumerate(cases.items()):
+        arrays = [np.asarray(a, dtype=np.float64) for a in inputs.values()]
+        leaves = [mytorch.tensor(a, requires_grad=True) for a in arrays]
+        y = f(*leaves)
+        upstream = normal(y.shape, number)
+        y.backward(mytorch.tensor(upstream))
+        values[case] = y.data
+        for name, x in zip(inputs, leaves):
+            if x.grad is None:
+                raise RuntimeError(f"{case}: no gradient reached the input {name!r}; a backward rule "
+                                   f"returns one gradient per input")
+            values[f"{case}_{name}_grad"] = x.grad.data
+        grads = [x.grad.data for x in leaves]
+        if max(a.size for a in arrays) > COORDINATE_LIMIT:
+            pair = finite_differences.inner_product_check(forward_only(f), arrays, upstream, grads,
+                                                          seed=number)
+        else:
+            pair = (np.concatenate([g.ravel() for g in grads]),
+                    np.concatenate([finite_differences.vjp(forward_only(f), arrays, index, upstream).ravel()
+                                    for index in range(len(arrays))]))
+        values[f"analytic_{case}"], values[f"numerical_{case}"] = pair
+    return values
+
+
+def outputs_and_gradients(functions, x):
+    """{name: output, name_grad: x̄ for ȳ = 1} of each of ``functions`` at ``x``, where NumPy's overflow,
+    invalid-value and division-by-zero warnings raise: a stable formula triggers none."""
+    values = {}
+    for name, f in functions.items():
+        leaf = mytorch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            y = f(leaf)
+            y.backward(mytorch.tensor(np.ones(y.shape)))
+        values[name], values[f"{name}_grad"] = y.data, leaf.grad.data
+    return values
+
+
+# ----- Task 2.1: the Linear primitive -------------------------------------------------------------
+@probe("task2_1")
+def linear_forward():
+    x, w, b, v = normal((2, 3, 4), 1), normal((5, 4), 2), normal(5, 3), normal(4, 4)
+    mytorch.manual_seed(0)
+    layer = nn.Linear(3, 2, bias=False)
+    y = layer(mytorch.tensor(normal((4, 3), 5).astype(np.float32)))
+    return {"batch_of_matrices": F.linear(const(x), const(w), const(b)).data,
+            "vector": F.linear(const(v), const(w), const(b)).data,
+            "without_bias": F.linear(const(x[0]), const(w)).data,
+            "float32_module": y.data, "float32_module_dtype": str(y.dtype)}
+
+
+@probe("task2_1", check="gradient")
+def linear_backward():
+    constant = const(normal((4, 3), 9))
+    return gradient_values({
+        "vector": (F.linear, dict(x=normal(4, 5), w=normal((3, 4), 6), b=normal(3, 7))),
+        "matrix": (F.linear, dict(x=normal((5, 4), 1), w=normal((3, 4), 2))),
+        "batch": (F.linear, dict(x=normal((2, 3, 4), 3), w=normal((2, 4), 4), b=normal(2, 8))),
+        "one_by_one": (F.linear, dict(x=normal((1, 1), 12), w=normal((1, 1), 13), b=normal(1, 14))),
+        "constant_x": (lambda w, b: F.linear(constant, w, b), dict(w=normal((2, 3), 10), b=normal(2, 11))),
+        "two_layers": (lambda x, w1, w2, b: F.linear(F.linear(x, w1), w2, b),
+                       dict(x=normal((3, 4), 15), w1=normal((5, 4), 16), w2=normal((2, 5), 17),
+                            b=normal(2, 18))),
+    })
+
+
+@probe("task2_1", check="gradient")
+def linear_backward_large():
+    inputs = dict(x=normal((32, 50), 20), w=normal((40, 50), 21), b=normal(40, 22))
+    return gradient_values({"layer": (F.linear, inputs)})
+
+
+@probe("task2_1", check="gradient")
+def linear_forward_mode():
+    """``analytic_<case>``: the tangents of mytorch.autodiff.jvp, ``numerical_<case>``:
+    (f(x + εv) − f(x − εv)) / 2ε."""
+    values = {}
+    for case, shapes in enumerate([[(4,), (3, 4)], [(5, 4), (3, 4), (3,)], [(2, 3, 2), (4, 2), (4,)]]):
+        primals = [normal(shape, 10 * case + i) for i, shape in enumerate(shapes)]
+        tangents = [normal(shape, 10 * case + 5 + i) for i, shape in enumerate(shapes)]
+        _, tangent = mytorch.autodiff.jvp(F.linear, tuple(map(const, primals)), tuple(map(const, tangents)))
+        values[f"analytic_{case}"] = tangent.data
+        values[f"numerical_{case}"] = finite_differences.jvp(forward_only(F.linear), primals, tangents)
+    return values
+
+
+# ----- Task 2.2: activations ----------------------------------------------------------------------
+ELEMENTWISE = {"relu": F.relu, "leaky_relu": F.leaky_relu, "leaky_relu_0_3": lambda x: F.leaky_relu(x, 0.3),
+               "sigmoid": F.sigmoid, "tanh": F.tanh}
+
+
+@probe("task2_2")
+def activation_forwards():
+    x = away_from_kinks((3, 4), 1)
+    values = {name: f(const(x)).data for name, f in ELEMENTWISE.items()}
+    for dim in (0, 1):
+        values[f"softmax_dim{dim}"] = F.softmax(const(x), dim=dim).data
+        values[f"log_softmax_dim{dim}"] = F.log_softmax(const(x), dim=dim).data
+    modules = {"relu_module": nn.ReLU(), "leaky_relu_module": nn.LeakyReLU(0.2),
+               "sigmoid_module": nn.Sigmoid(), "tanh_module": nn.Tanh(), "softmax_module": nn.Softmax(dim=0),
+               "log_softmax_module": nn.LogSoftmax(dim=1)}
+    values.update({name: layer(const(x)).data for name, layer in modules.items()})
+    float32 = mytorch.tensor(np.linspace(-2, 2, 7, dtype=np.float32))
+    for name, f in [*ELEMENTWISE.items(), ("softmax", F.softmax), ("log_softmax", F.log_softmax)]:
+        values[f"{name}_float32_dtype"] = str(f(float32).dtype)
+    return values
+
+
+@probe("task2_2", check="gradient")
+def elementwise_backward():
+    shapes = [(3, 4), (2, 3, 2), (6,), (4, 1), (2, 2, 3)]
+    cases = {name: (f, dict(x=away_from_kinks(shape, 30 + i)))
+             for i, ((name, f), shape) in enumerate(zip(ELEMENTWISE.items(), shapes))}
+    cases["sigmoid_of_a_number"] = (F.sigmoid, dict(x=away_from_kinks((), 39)))
+    return gradient_values(cases)
+
+
+@probe("task2_2", check="gradient")
+def softmax_backward():
+    x = normal((2, 3, 4), 40)
+    cases = {}
+    for dim in (0, 1, 2, -1):
+        name = f"dim{dim}" if dim >= 0 else "last_dim"
+        cases[f"softmax_{name}"] = (lambda t, dim=dim: F.softmax(t, dim=dim), dict(x=x))
+        cases[f"log_softmax_{name}"] = (lambda t, dim=dim: F.log_softmax(t, dim=dim), dict(x=x))
+    return gradient_values(cases)
+
+
+@probe("task2_2")
+def huge_inputs_stay_finite():
+    return outputs_and_gradients({"sigmoid": F.sigmoid, "tanh": F.tanh,
+                                  "softmax": lambda t: F.softmax(t, dim=1),
+                                  "log_softmax": lambda t: F.log_softmax(t, dim=1)},
+                                 [[1e4, -1e4, 0.0, 5e3], [-1e4, -1e4, -1e4, -1e4], [1e3, -1e3, 999.0, 0.0]])
+
+
+# ----- Task 2.3: losses (log-softmax, Task 2.2, is a stand-in) ------------------------------------
+@probe("task2_3", check="gradient")
+def regression_loss_gradients():
+    cases = {}
+    for shape, reductions in [((3, 4), REDUCTIONS), ((), ("mean",))]:
+        target = normal(shape, len(shape))
+        inputs = dict(x=target + away_from_kinks(shape, 10 + len(shape)), target=target)
+        for reduction in reductions:
+            for name, loss in [("mse", F.mse_loss), ("l1", F.l1_loss)]:
+                cases[f"{name}_{reduction}_{len(shape)}d"] = (
+                    lambda x, t, loss=loss, reduction=reduction: loss(x, t, reduction=reduction), inputs)
+    with stand_ins(use_stand_in_log_softmax):
+        return gradient_values(cases)
+
+
+@probe("task2_3", check="gradient")
+def classification_loss_gradients():
+    cases = {}
+    for n, c, reduction in [(1, 1, "mean"), (1, 4, "sum"), (5, 3, "none"), (5, 3, "mean"), (7, 10, "sum")]:
+        rng = np.random.default_rng(10 * n + c)
+        logits, classes = 3 * rng.standard_normal((n, c)), labels(rng.integers(0, c, size=n))
+        for name, loss in [("nll", F.nll_loss), ("cross_entropy", F.cross_entropy)]:
+            cases[f"{name}_{reduction}_{n}x{c}"] = (
+                lambda x, loss=loss, y=classes, reduction=reduction: loss(x, y, reduction=reduction),
+                dict(x=logits))
+    with stand_ins(use_stand_in_log_softmax):
+        return gradient_values(cases)
+
+
+@probe("task2_3")
+def cross_entropy_of_huge_logits():
+    logits = np.array([[1.0, 0.0, -1.0], [0.0, 0.5, 1.0], [2.0, 2.0, 0.0]])
+    classes = labels([2, 2, 0])
+    values = {}
+    with stand_ins(use_stand_in_log_softmax):
+        for power in (3, 4, 5):
+            summed = {f"logits_1e{power}": lambda x: F.cross_entropy(x, classes, reduction="sum")}
+            values.update(outputs_and_gradients(summed, logits * 10.0 ** power))
+    return values
+
+
+@probe("task2_3")
+def loss_modules():
+    x, t, classes = normal((4, 3), 9), normal((4, 3), 10), labels([1, 0, 2, 2])
+    with stand_ins(use_stand_in_log_softmax):
+        return {"mse_sum": nn.MSELoss(reduction="sum")(const(x), const(t)).data,
+                "l1_mean": nn.L1Loss()(const(x), const(t)).data,
+                "nll_mean": nn.NLLLoss()(const(x), classes).data,
+                "cross_entropy_none": nn.CrossEntropyLoss(reduction="none")(const(x), classes).data}
+
+
+# ----- Task 2.4: initialisers ---------------------------------------------------------------------
+def spread(fills, settings):
+    """The standard deviation and the largest |w| of each of ``fills``' draws for each setting
+    {label: (shape, options)}, drawn into a float64 tensor after ``manual_seed(sum(shape))``, and
+    whether every call returned the tensor it filled."""
+    values, returns_its_tensor = {}, True
+    for fill in fills:
+        for label, (shape, options) in settings.items():
+            w = mytorch.zeros(*shape, dtype=mytorch.float64)
+            mytorch.manual_seed(sum(shape))
+            returns_its_tensor &= fill(w, **options) is w
+            name = f"{fill.__name__.rstrip('_')}_{label}"
+            values[f"{name}_std"] = float(np.std(w.data))
+            values[f"{name}_largest"] = float(np.abs(w.data).max())
+    return {**values, "returns_its_tensor": returns_its_tensor}
+
+
+@probe("task2_4")
+def xavier_initialisers():
+    return spread((init.xavier_uniform_, init.xavier_normal_),
+                  {"default_400x250": ((400, 250), {}), "gain1_300x400": ((300, 400), dict(gain=1.0)),
+                   "tanh_gain_500x60": ((500, 60), dict(gain=5 / 3)),
+                   "tanh_gain_conv": ((32, 16, 3, 3), dict(gain=5 / 3))})
+
+
+@probe("task2_4")
+def kaiming_initialisers():
+    settings = {"default_400x250": ((400, 250), {}),
+                "relu_fan_in": ((300, 400), dict(nonlinearity="relu")),
+                "leaky_0_2_fan_out": ((500, 60), dict(a=0.2, mode="fan_out")),
+                "tanh_conv": ((32, 16, 3, 3), dict(nonlinearity="tanh")),
+                "linear_fan_out_conv": ((20, 30, 5, 5), dict(mode="fan_out", nonlinearity="linear"))}
+    values = spread((init.kaiming_uniform_, init.kaiming_normal_), settings)
+    x = normal((256, 128), 0)
+    mytorch.manual_seed(12)
+    for _ in range(12):     # He's Var w = 2 / fan_in keeps E[x²] of ReLU activations constant
+        w = init.kaiming_normal_(mytorch.zeros(128, 128, dtype=mytorch.float64), nonlinearity="relu")
+        x = np.maximum(x @ w.data.T, 0)
+    return {**values, "relu_stack_second_moment": float(np.mean(x ** 2))}
+
+
+@probe("task2_4")
+def initialisers_keep_float32_and_the_seed():
+    values = {}
+    for fill in (init.xavier_uniform_, init.xavier_normal_, init.kaiming_uniform_, init.kaiming_normal_):
+        draws = []
+        for _ in range(2):
+            w = mytorch.zeros(30, 20)
+            mytorch.manual_seed(11)
+            fill(w)
+            draws.append(w.data.copy())
+        name = fill.__name__.rstrip("_")
+        values[f"{name}_dtype"], values[f"{name}_draws"] = str(w.dtype), draws[1]
+        values[f"{name}_repeats"] = bool(np.array_equal(*draws))
+    return values
+
+
+# ----- Task 2.5: Module and Sequential (Linear and tanh, Tasks 2.1 and 2.2, are stand-ins) --------
+def parameter(values):
+    """A float64 Parameter holding ``values``."""
+    return nn.Parameter(np.asarray(values, dtype=np.float64))
+
+
+class Block(nn.Module):
+    """Own parameters, a Sequential child, and absent members (a plain None and a None parameter)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gamma = parameter(np.ones(2))
+        self.inner = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+        self.absent = None
+        self.register_parameter("beta", None)
+
+
+class Tower(nn.Module):
+    """A three-level tree: two Blocks around an absent child, then an own parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = Block()
+        self.add_module("missing", None)
+        self.second = Block()
+        self.top = parameter(np.zeros(1))
+
+
+class Affine(nn.Module):
+    """y = a x + b, with a and b parameters."""
+
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = parameter(a), parameter(b)
+
+    def forward(self, x):
+        return x * self.a + self.b
+
+
+def names(pairs):
+    """The names of (name, value) pairs, as one space-separated string."""
+    return " ".join(name for name, _ in pairs)
+
+
+def two_layer_network(sizes, seed):
+    """Linear, tanh, Linear in float64, of widths ``sizes`` = (in, hidden, out), drawn after
+    ``manual_seed(seed)``."""
+    mytorch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(sizes[0], sizes[1], dtype=mytorch.float64), nn.Tanh(),
+                         nn.Linear(sizes[1], sizes[2], dtype=mytorch.float64))
+
+
+def layers(model):
+    """The parameters of a :func:`two_layer_network` by their place: {"first_weight": …, "last_bias": …}."""
+    return {"first_weight": model[0].weight, "first_bias": model[0].bias,
+            "last_weight": model[2].weight, "last_bias": model[2].bias}
+
+
+@probe("task2_5")
+def parameter_names():
+    with stand_ins(use_stand_in_linear, use_stand_in_activations):
+        tower = Tower()
+        shared, first, second = parameter(np.ones(3)), nn.Module(), nn.Module()
+        first.w, second.w = shared, shared
+        second.own = parameter(np.zeros(2))
+        root = nn.Sequential(first, second, first)
+        same_objects = [id(p) for p in tower.parameters()] == [id(p) for _, p in tower.named_parameters()]
+        return {"tree": names(tower.named_parameters()),
+                "with_prefix": names(tower.second.named_parameters(prefix="x")),
+                "not_recursive": names(tower.named_parameters(recurse=False)),
+                "child_not_recursive": names(tower.first.inner.named_parameters(recurse=False)),
+                "parameters_are_the_named_ones": same_objects,
+                "shared_once": names(root.named_parameters()),
+                "state_dict_of_shared": names(root.state_dict().items())}
+
+
+@probe("task2_5")
+def state_dict_round_trip_and_zero_grad():
+    with stand_ins(use_stand_in_linear, use_stand_in_activations):
+        mytorch.manual_seed(0)
+        source, target = Tower(), Tower()
+        target.load_state_dict(source.state_dict())
+        values = {"state_dict_names": names(source.state_dict().items()),
+                  "loaded": np.concatenate([p.data.ravel() for p in target.parameters()])}
+        for p in target.parameters():
+            p.grad = mytorch.ones_like(p)
+        target.zero_grad()
+        values["zero_grad_clears_all"] = all(p.grad is None for p in target.parameters())
+        target.to(mytorch.float64)
+        values["dtypes_after_to"] = " ".join(str(p.dtype) for p in target.parameters())
+        return values
+
+
+@probe("task2_5")
+def sequential_forward():
+    x = normal(6, 1)
+    with stand_ins(use_stand_in_linear, use_stand_in_activations):
+        inner = nn.Sequential(Affine(2.0, 1.0), Affine(-1.0, 0.5))
+        outer = nn.Sequential(OrderedDict(pre=Affine(3.0, 0.0), body=inner, post=Affine(1.0, -4.0)))
+        with_dropout = nn.Sequential(Affine(1.5, 0.5), nn.Dropout(0.5), nn.Tanh())
+        values = {"nested": outer(const(x)).data, "slice": outer[1:](const(x)).data,
+                  "nested_names": names(outer.named_parameters()),
+                  "eval_reaches_every_module": not any(m.training for m in with_dropout.eval().modules()),
+                  "with_dropout_in_eval": with_dropout(const(x)).data}
+        mytorch.manual_seed(3)
+        values["train_reaches_every_module"] = all(m.training for m in with_dropout.train().modules())
+        values["with_dropout_in_training"] = with_dropout(const(x)).data
+        return values
+
+
+@probe("task2_5")
+def gradients_through_a_sequential_mlp():
+    with stand_ins(use_stand_in_linear, use_stand_in_activations):
+        model = two_layer_network((3, 4, 2), seed=1)
+        y = model(const(normal((5, 3), 2)))
+        y.sum().backward()
+        return {"output": y.data, "count": len(list(model.parameters())),
+                **{f"{name}_grad": p.grad.data for name, p in layers(model).items()}}
+
+
+# ----- Task 2.6: training on the toy sets (Tasks 2.1–2.5 are stand-ins) ---------------------------
+EVERY_OTHER_TASK = (use_stand_in_linear, use_stand_in_activations, use_stand_in_losses, use_stand_in_modules)
+
+
+def train(dataset, seed, epochs, **sizes):
+    """Train ``playground.mlp(**sizes)`` in float64 with lr = 0.5 on 200 points of ``dataset`` (a function of
+    mytorch.data.toy); returns the loss of every epoch and the final training accuracy."""
+    points, classes = dataset(n_samples=200, noise=0.1, seed=seed)
+    points = points.astype(np.float64)
+    mytorch.manual_seed(seed)
+    model = playground.mlp(**sizes).to(mytorch.float64)
+    losses = playground.train_classifier(model, points, classes, lr=0.5, epochs=epochs)
+    return np.asarray(losses, dtype=np.float64), playground.accuracy(model, points, classes)
+
+
+@probe("task2_6")
+def steps_of_a_two_layer_network():
+    points, classes = toy.circles(n_samples=30, noise=0.1, seed=3)
+    points = points.astype(np.float64)
+    runs = {"one_step": (0.1, 1), "two_steps": (0.7, 2), "five_steps": (1.5, 5)}
+    values = {}
+    with stand_ins(*EVERY_OTHER_TASK):
+        for run, (lr, epochs) in runs.items():
+            model = two_layer_network((2, 3, 2), seed=4)
+            before = layers(model)
+            losses = playground.train_classifier(model, points, classes, lr=lr, epochs=epochs)
+            values[f"{run}_losses"] = np.asarray(losses, dtype=np.float64)
+            values[f"{run}_losses_are_floats"] = all(type(loss) is float for loss in losses)
+            values[f"{run}_in_place"] = all(before[name] is p for name, p in layers(model).items())
+            values.update({f"{run}_{name}": p.data for name, p in layers(model).items()})
+    return values
+
+
+@probe("task2_6")
+def learn_the_spiral():
+    with stand_ins(*EVERY_OTHER_TASK):
+        losses, accuracy = train(toy.spiral, seed=1, epochs=800)
+    return {"losses": losses, "accuracy": accuracy}
+
+
+@probe("task2_6")
+def learn_circles_and_xor():
+    values = {}
+    with stand_ins(*EVERY_OTHER_TASK):
+        for dataset in (toy.circles, toy.xor):
+            losses, accuracy = train(dataset, seed=2, epochs=100, hidden=16)
+            values[f"{dataset.__name__}_losses"], values[f"{dataset.__name__}_accuracy"] = losses, accuracy
+    return values
+
+
+@probe("task2_6")
+def float32_training():
+    points, classes = toy.xor(n_samples=50, noise=0.1, seed=5)
+    with stand_ins(*EVERY_OTHER_TASK):
+        mytorch.manual_seed(5)
+        model = playground.mlp(hidden=8, layers=1)
+        first = model[0].weight.data.copy()
+        losses = playground.train_classifier(model, points, classes, lr=0.5, epochs=20)
+        return {"dtype": str(model[0].weight.dtype), "epochs": len(losses),
+                "weights_changed": not np.array_equal(first, model[0].weight.data),
+                "loss_decreased": bool(losses[-1] < losses[0])}
