@@ -1,13 +1,13 @@
 """hw4's probes: they run inside the sandbox, drive the student's data pipeline, networks and attack,
 and return plain values; the grader judges them.
 
-- Task 4.1 and the building blocks of 4.2 to 4.4 are compared with the reference's values for the
-  same probes (hand-made IDX bytes, DataLoader orders, conv/pool rules checked against central
-  differences, FGSM on small models).
-- The networks are graded on the held-out test set (autograder/heldout.py): the grader put the
-  training files and the perturbed test images, without labels, in grader_data/, and the number of
-  epochs in grader_data/tasks.json. The probes train, classify and return the classes; only the
-  grader, which holds the labels, computes an accuracy.
+- Task 4.1 is compared with the reference's values for the same probes (hand-made IDX bytes,
+  DataLoader orders).
+- Tasks 4.2 and 4.3, as the handout says, are graded by their accuracy on the held-out test set
+  (autograder/heldout.py): the grader put the training files and the perturbed test images,
+  without labels, in grader_data/, and the number of epochs in grader_data/tasks.json. The probes
+  train, classify and return the classes; only the grader, which holds the labels, computes an
+  accuracy.
 - The attack returns its adversarial images together with the weights of the network it attacked;
   the grader checks the budget and evaluates that network itself.
 
@@ -22,13 +22,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import finite_differences as fd
 import mytorch
 from hidden_helpers import fit, stand_in_mlp, use_stand_in_data_pipeline
 from mytorch import adversarial, models, train
 from mytorch.data import DataLoader, TensorDataset, idx
-from mytorch.ops.convolution import Conv2d, col2im, im2col
-from mytorch.nn import functional as F
 from probing import probe
 
 DATA = Path("grader_data")               # written by the grader into the working directory
@@ -124,20 +121,11 @@ def dataloader_shuffled_with_a_seed():
     return loader_batches(37, 8, shuffle=True, drop_last=True, seed=1234)
 
 
-# ----- Task 4.2: the MLP and its training ---------------------------------------------------------------
-@probe("task4_2")
-def mlp_shapes_and_logits():
-    mytorch.manual_seed(42)
-    model = models.mlp(hidden=(64, 32), dropout=0.3)
-    model.eval()
-    x = np.random.default_rng(42).standard_normal((5, 1, 28, 28)).astype(np.float32)
-    values = {f"shape_{i}": np.array(p.shape) for i, p in enumerate(model.parameters())}
-    with mytorch.no_grad():
-        return {**values, "logits": model(mytorch.tensor(x)).numpy()}
-
-
+# ----- Tasks 4.2 to 4.4: graded on the held-out test set, as the handout says --------------------------
 @probe("task4_2", check="accuracy")
 def mlp_on_the_test_set():
+    """``train.train`` as the handout gives it (the student's MLP and training step), on the stand-in
+    data pipeline."""
     options = settings("task4_2")
     with stand_ins(use_stand_in_data_pipeline):
         model, history = train.train(options["model"], epochs=options["epochs"],
@@ -145,63 +133,10 @@ def mlp_on_the_test_set():
     return {"predictions": train.predict(model, test_images()), "train_loss": np.array(history.train_loss)}
 
 
-# ----- Task 4.3: the CNN's building blocks and its accuracy ---------------------------------------------
-CONV_CASES = [((2, 3, 7, 6), (3, 2), (2, 1), (1, 0)), ((1, 2, 5, 5), (3, 3), (1, 1), (1, 1)),
-              ((3, 1, 6, 8), (2, 4), (2, 3), (0, 2))]     # (input shape, kernel, stride, padding)
-
-
-def gradient_checks(cases):
-    """For each case (f, arrays, seed): the gradients of ⟨ȳ, f(x₁, …)⟩ (ȳ random) by one backward
-    pass, and central differences of f's forward. Returns "analytic" and "numerical", every case's
-    gradients flattened and concatenated, and the gradients themselves, "grad_<case>_<input>"."""
-    analytic, numerical, values = [], [], {}
-    for case, (f, arrays, seed) in enumerate(cases):
-        leaves = [mytorch.tensor(a, requires_grad=True) for a in arrays]
-        y = f(*leaves)
-        upstream = np.random.default_rng(seed).standard_normal(y.shape)
-        y.backward(mytorch.tensor(upstream))
-        forward = lambda *xs, f=f: f(*(mytorch.tensor(x) for x in xs)).numpy()  # noqa: E731
-        for i, leaf in enumerate(leaves):
-            values[f"grad_{case}_{i}"] = leaf.grad.numpy()
-            analytic.append(leaf.grad.numpy().reshape(-1))
-            numerical.append(fd.vjp(forward, arrays, i, upstream).reshape(-1))
-    return {"analytic": np.concatenate(analytic), "numerical": np.concatenate(numerical), **values}
-
-
-@probe("task4_3")
-def im2col_and_col2im():
-    values = {}
-    for case, (shape, kernel, stride, padding) in enumerate(CONV_CASES):
-        x = np.random.default_rng(case).standard_normal(shape)
-        cols = im2col(x, kernel, stride, padding)
-        values[f"cols_{case}"] = cols
-        values[f"back_{case}"] = col2im(cols, shape, kernel, stride, padding)
-    return values
-
-
-def conv_case(shape, kernel, stride, padding, seed):
-    """(f, [x, w], seed) of a gradient check of Conv2d with two output channels."""
-    rng = np.random.default_rng(seed)
-    x, w = rng.standard_normal(shape), rng.standard_normal((2, shape[1], *kernel))
-    return (lambda x, w: Conv2d.apply(x, w, stride=stride, padding=padding)), [x, w], seed
-
-
-@probe("task4_3", check="gradient")
-def conv2d_backward():
-    return gradient_checks([conv_case(*case, seed=10 + i) for i, case in enumerate(CONV_CASES)])
-
-
-@probe("task4_3", check="gradient")
-def max_pool2d_backward():
-    x = np.random.default_rng(20).permutation(2 * 3 * 7 * 6).reshape(2, 3, 7, 6) / 10.0   # no ties
-    values = gradient_checks([(lambda x: F.max_pool2d(x, 3, stride=2, padding=1), [x], 20)])
-    with mytorch.no_grad():
-        values["pooled"] = F.max_pool2d(mytorch.tensor(x), 2).numpy()
-    return values
-
-
 @probe("task4_3", check="accuracy")
 def cnn_on_the_test_set():
+    """``models.cnn()`` (the student's conv and pool) trained by the course's recipe written out
+    (hidden_helpers.fit), so that the training step of Task 4.2 does not count twice."""
     options = settings("task4_3")
     images, labels = training_set()
     mytorch.manual_seed(0)
@@ -209,20 +144,9 @@ def cnn_on_the_test_set():
     return {"predictions": train.predict(model, test_images())}
 
 
-# ----- Task 4.4: FGSM --------------------------------------------------------------------------------
-@probe("task4_4")
-def fgsm_on_a_linear_model():
-    rng = np.random.default_rng(44)
-    mytorch.manual_seed(44)
-    model = mytorch.nn.Sequential(mytorch.nn.Linear(6, 4, dtype=mytorch.float64))
-    x, labels = rng.standard_normal((9, 6)), rng.integers(0, 4, 9)
-    return {"unclipped": adversarial.fgsm(model, x, labels, 0.3, low=None, high=None),
-            "clipped": adversarial.fgsm(model, x, labels, 0.3, low=-0.5, high=0.6)}
-
-
 @probe("task4_4", check="attack")
 def fgsm_fools_a_trained_mlp():
-    """A 784-100-10 MLP trained for one epoch by the stand-in recipe, attacked on the first
+    """A 784-100-10 MLP trained for one epoch by the course's recipe, attacked on the first
     ATTACKED_IMAGES test images with the labels it predicts (the sandbox has no others)."""
     epsilon = settings("task4_4")["epsilon"]
     images, labels = training_set()
