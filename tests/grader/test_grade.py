@@ -1,82 +1,191 @@
-"""Grading whole submissions of hw3 end to end: submission → sandbox → probes → verdicts → result.
+"""Grading whole submissions end to end: submission → sandbox → probes → verdicts → result.
 
-The reference scores every point, the untouched template none (without a crash), and a
-submission with one broken optimizer loses exactly that task's points; grading twice gives the
-same result.
+For every assignment the reference scores every point (bonus too), the untouched template none
+(without a crash), and a submission with one plausible bug loses exactly that task's points;
+grading twice gives the same result. hw4 is graded on the held-out test set, whose labels the
+sandbox cannot read; ``--public`` grades with the public tests instead.
 """
-import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from autograder.course import Course
+from autograder import cli
 from autograder.grade import Grader
+from submissions import COURSE, reference_copy, replace, template_copy
 
-COURSE = Course(Path(__file__).resolve().parents[2])
-HW3 = COURSE.assignment("hw3")
+FAST = ["hw1", "hw2", "hw3"]        # hw4 trains networks: its reference is graded once, as slow
+BUGS = {    # a plausible bug per assignment: (file, old text, new text, the task it must cost)
+    "hw1": ("mytorch/ops/arithmetic.py", "return grad.sum(axis=tuple(range(leading)) + stretched",
+            "return grad.mean(axis=tuple(range(leading)) + stretched", "task1_3"),
+    "hw2": ("mytorch/playground.py", "param.data -= lr * param.grad.data",
+            "param.data += lr * param.grad.data", "task2_6"),
+    "hw3": ("mytorch/optim/adagrad.py", 'std += group["eps"]', 'std += 10 * group["eps"] + 1e-3', "task3_2"),
+}
 
 
 @pytest.fixture(scope="module")
-def grader():
-    return Grader(COURSE, HW3)
+def graders():
+    """One Grader per assignment, made on first use, so that the reference runs once."""
+    made = {}
 
-
-def submission_of_reference(folder):
-    """The reference's copies of hw3's submission files, as a student would hand them in."""
-    for relative in HW3.submission:
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(COURSE.reference.parent / relative, target)
-    return folder
+    def grader(name):
+        if name not in made:
+            made[name] = Grader(COURSE, COURSE.assignment(name))
+        return made[name]
+    return grader
 
 
 def scores_by_task(result):
     return {task: round(score, 9) for task, (score, _) in result.by_task().items()}
 
 
-def test_the_reference_scores_every_point(grader, tmp_path):
-    result = grader.grade(submission_of_reference(tmp_path / "reference"))
-    assert result.score == pytest.approx(HW3.total_points)
+@pytest.mark.parametrize("name", FAST)
+def test_the_reference_scores_every_point(graders, name, tmp_path):
+    assignment = COURSE.assignment(name)
+    result = graders(name).grade(reference_copy(assignment, tmp_path))
+    assert result.score == pytest.approx(assignment.total_points + result.bonus_points)
     assert all(test.status == "passed" for test in result.tests), [t.output for t in result.tests if t.output]
 
 
-def test_the_untouched_template_scores_nothing_and_says_why(grader, tmp_path):
-    folder = tmp_path / "template"
-    for relative in HW3.submission:
-        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(HW3.folder / relative, folder / relative)
-    result = grader.grade(folder)
+@pytest.mark.parametrize("name", [*FAST, "hw4"])
+def test_the_untouched_template_scores_nothing_and_says_why(graders, name, tmp_path):
+    grader = graders(name)
+    result = grader.grade(template_copy(grader.assignment, tmp_path))
     assert result.score == 0 and len(result.tests) == len(grader.expected)
     for test in result.tests:
-        task = COURSE.tasks[test.task]
-        assert f"NotImplementedError: {task.label}" in test.output, test.output
+        assert f"NotImplementedError: {COURSE.tasks[test.task].label}" in test.output, test.output
 
 
-def test_a_broken_optimizer_costs_exactly_its_task(grader, tmp_path):
-    folder = submission_of_reference(tmp_path / "partial")
-    adagrad = folder / "mytorch/optim/adagrad.py"
-    broken = adagrad.read_text().replace('std += group["eps"]', 'std += 10 * group["eps"] + 1e-3')
-    adagrad.write_text(broken)
-    result = grader.grade(folder)
-    scores = scores_by_task(result)
-    assert scores["task3_2"] == 0
-    assert result.score == pytest.approx(HW3.total_points - COURSE.tasks["task3_2"].points)
+@pytest.mark.parametrize("name", sorted(BUGS))
+def test_a_plausible_bug_costs_exactly_its_task(graders, name, tmp_path):
+    relative, old, new, task = BUGS[name]
+    assignment = COURSE.assignment(name)
+    result = graders(name).grade(replace(reference_copy(assignment, tmp_path), relative, old, new))
+    assert scores_by_task(result)[task] == 0
+    assert result.score == pytest.approx(assignment.total_points - COURSE.tasks[task].points)
     failed = [test for test in result.tests if test.status == "failed"]
-    assert all("relative error" in test.output and "expected" not in test.output for test in failed), \
+    assert all("expected" not in test.output for test in failed), \
         "a hidden probe names the error, never the reference's values"
 
 
-def test_grading_is_deterministic(grader, tmp_path):
-    folder = submission_of_reference(tmp_path / "again")
-    first, second = (grader.grade(folder).to_dict() for _ in range(2))
+def test_grading_is_deterministic(graders, tmp_path):
+    folder = reference_copy(COURSE.assignment("hw3"), tmp_path)
+    first, second = (graders("hw3").grade(folder).to_dict() for _ in range(2))
     first.pop("execution_time"), second.pop("execution_time")
     assert first == second
 
 
-def test_an_archive_with_path_traversal_scores_nothing_with_a_message(grader, tmp_path):
+def test_an_archive_with_path_traversal_scores_nothing_with_a_message(graders, tmp_path):
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("../../escape.py", "print('hi')\n")
-    result = grader.grade(archive)
+    result = graders("hw3").grade(archive)
     assert result.score == 0 and "could not be graded" in result.output
+
+
+def test_the_sample_of_make_demo_scores_what_its_readme_says(graders):
+    result = graders("hw1").grade(COURSE.root / "examples" / "hw1_partial")
+    scores, tasks = scores_by_task(result), COURSE.tasks
+    done = ("task1_1", "task1_2", "task1_3", "task1_4", "task1_6")
+    assert all(scores[task] == tasks[task].points for task in done)
+    assert 0 < scores["task1_5"] < tasks["task1_5"].points
+    log = next(test for test in result.tests if test.name.endswith("log backward"))
+    assert "disagrees with numerical" in log.output and "Hint:" in log.output
+    for test in (test for test in result.tests if test.task in {f"task1_{k}" for k in range(7, 12)}):
+        assert test.score == 0 and f"NotImplementedError: {tasks[test.task].label}" in test.output
+
+
+# ----- the public tests ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def public_grader():
+    return Grader(COURSE, COURSE.assignment("hw3"), public=True)
+
+
+def test_public_grading_runs_one_visible_test_per_public_test_file(public_grader, tmp_path):
+    hw3 = public_grader.assignment
+    files = sorted(path.name for path in hw3.public_tests.glob("test_task*.py"))
+    result = public_grader.grade(reference_copy(hw3, tmp_path))
+    assert [test.name.split(" — ")[1] for test in sorted(result.tests, key=lambda t: t.name)] == files
+    assert result.score == pytest.approx(hw3.total_points) and not any(test.hidden for test in result.tests)
+
+
+def test_public_grading_credits_the_fraction_of_tests_that_pass(public_grader, tmp_path):
+    hw3 = public_grader.assignment
+    folder = replace(reference_copy(hw3, tmp_path), *BUGS["hw3"][:3])
+    adagrad = next(test for test in public_grader.grade(folder).tests if test.task == "task3_2")
+    assert 0 < adagrad.score < adagrad.max_score and "public tests passed" in adagrad.output
+    assert "tests/test_task3_2_adagrad.py::" in adagrad.output
+
+
+def test_public_grading_of_the_template_names_each_task(public_grader, tmp_path):
+    result = public_grader.grade(template_copy(public_grader.assignment, tmp_path))
+    assert result.score == 0
+    for test in result.tests:
+        assert f"NotImplementedError: {COURSE.tasks[test.task].label}" in test.output, test.output
+
+
+# ----- hw4: the held-out test set -----------------------------------------------------------------
+CHEATING_TRAIN = '''
+def train(*args, **kwargs):
+    """Return a "model" that answers the test labels, if any can be read."""
+    import gzip, pathlib
+    import numpy
+    for folder in ("/usr/share/datasets/fashion-mnist", "grader_data", "grader_data/fashion-mnist"):
+        for name in ("t10k-labels-idx1-ubyte", "t10k-labels-idx1-ubyte.gz"):
+            path = pathlib.Path(folder) / name
+            if path.exists():
+                data = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+                labels = numpy.frombuffer(data, numpy.uint8, offset=8).astype(numpy.int64)
+                return Memorised(labels), History()
+    raise FileNotFoundError("no test labels to read")
+
+
+class Memorised:
+    def __init__(self, labels):
+        self.labels = labels
+'''
+
+
+def test_the_sandbox_cannot_read_the_test_labels(graders, tmp_path):
+    """A train() that looks for the test labels where the data set lives, and in what the grader
+    gives the sandbox, finds none: the accuracy probe fails with the student's own error."""
+    hw4 = COURSE.assignment("hw4")
+    folder = reference_copy(hw4, tmp_path)
+    (folder / "mytorch/train.py").write_text((folder / "mytorch/train.py").read_text() + CHEATING_TRAIN)
+    result = graders("hw4").grade(folder)
+    accuracy = next(test for test in result.tests if test.name.endswith("mlp on the test set"))
+    assert accuracy.score == 0 and "FileNotFoundError: no test labels to read" in accuracy.output
+
+
+@pytest.mark.slow
+def test_hw4_reference_earns_every_point_with_plots_of_its_training(graders, tmp_path):
+    hw4 = COURSE.assignment("hw4")
+    result = graders("hw4").grade(reference_copy(hw4, tmp_path / "submission"), plots=tmp_path / "plots")
+    assert result.score == pytest.approx(hw4.total_points + result.bonus_points), \
+        [test.output for test in result.tests if test.status != "passed"]
+    assert sorted(result.artifacts) == ["cnn_on_the_test_set confusion matrix",
+                                        "mlp_on_the_test_set confusion matrix",
+                                        "mlp_on_the_test_set training curve"]
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in result.artifacts.values())
+    attack = next(test for test in result.tests if test.task == "task4_4" and "fools" in test.name)
+    assert "on the adversarial ones (ε = 0.1)" in attack.output
+
+
+# ----- the command line ---------------------------------------------------------------------------
+def test_grading_several_submissions_prints_a_class_table_and_writes_reports_per_submission(tmp_path, capsys):
+    hw3 = COURSE.assignment("hw3")
+    submissions = [reference_copy(hw3, tmp_path / "alice"), template_copy(hw3, tmp_path / "bob")]
+    out = tmp_path / "out"
+    assert cli.main(["grade", *map(str, submissions), "--assignment", "hw3", "--format", "html",
+                     "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    alice, bob = printed.strip().splitlines()[-2:]
+    assert alice.split() == ["alice", "20", "12", "12", "16", "20", "20", "100"]
+    assert bob.split() == ["bob", *["0"] * 7]
+    assert (out / "alice" / "feedback.html").is_file() and (out / "bob" / "feedback.html").is_file()
+    assert f"html: {out / 'bob' / 'feedback.html'}" in printed
+
+
+def test_check_course_passes_for_an_assignment_whose_reference_and_template_are_right(capsys):
+    assert cli.main(["check-course", "hw3"]) == 0
+    assert "hw3_optimizers: ok (reference 100/100" in capsys.readouterr().out
