@@ -131,9 +131,10 @@ def hint(analytic, numerical, wrong):
         return "the analytic gradient is all zeros; is the upstream gradient multiplied in?"
     if np.allclose(a, -n, rtol=1e-4, atol=1e-9):
         return "the analytic gradient has the opposite sign; check the sign of each term."
-    significant = np.abs(n) > 1e-6 * max(float(np.abs(n).max()), FLOOR)
+    scale = 1e-6 * max(float(np.abs(n).max()), FLOOR)
+    significant = np.abs(n) > scale
     ratios = a[significant] / n[significant]
-    if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-4):
+    if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-4) and (np.abs(a[~significant]) <= scale).all():
         return (f"the analytic gradient is {ratios[0]:.4g} times the numerical one everywhere; a constant "
                 f"factor is missing or extra (the 2 of x², the 1/N of a mean, ...).")
     if wrong.mean() < 0.5:
