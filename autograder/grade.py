@@ -6,14 +6,16 @@
    may change from a folder, an archive or a notebook, and refuses what cannot
    be graded safely; :func:`~autograder.submission.build_workspace` lays them
    over the template.
-2. The assignment's probes (``hidden/probes.py``) run in the sandbox against
-   that workspace, each returning plain values.
+2. The assignment's probes (``hidden/probes.py``, or the public tests with
+   ``public=True``) run in the sandbox against that workspace, each returning
+   plain values; hw4's workspace also gets the held-out test images, without
+   labels (:mod:`autograder.heldout`).
 3. The same probes run against the reference solution, in the same kind of
    sandbox, which gives the expected values; they never enter the student's
-   sandbox.
-4. A verdict per probe compares the two on the grader's side. A task's points
-   are shared equally by its probes; a task graded by accuracy scores the
-   predictions along its curve.
+   sandbox. Probes judged without them (accuracy, attack) do not run there.
+4. A verdict per probe, chosen by the check it declares, judges on the
+   grader's side (:mod:`autograder.verdicts`). A task's points are shared
+   equally by its probes.
 """
 import shutil
 import tempfile
