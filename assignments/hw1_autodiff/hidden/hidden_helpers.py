@@ -1,5 +1,6 @@
 """Helpers of the hidden tests and of the grader's probes (never shipped to students): random
-shapes, and correct stand-ins for other tasks, so that each task is graded on its own code alone.
+shapes, correct stand-ins for other tasks, so that each task is graded on its own code alone, and
+primitives with rules of their own.
 
 The helpers the public tests also use come from their module, ``tests/helpers.py``
 (see conftest.py).
@@ -7,6 +8,7 @@ The helpers the public tests also use come from their module, ``tests/helpers.py
 import numpy as np
 
 import mytorch
+from mytorch.autodiff import Function
 
 
 def random_shape(rng, min_ndim=0, max_ndim=4, max_size=4):
@@ -122,3 +124,173 @@ def stand_in_jacobian(f, x, mode="reverse"):
     rows = [stand_in_backward(out, e.reshape(out.shape), retain_graph=True, inputs=[x])[0]
             for e in np.eye(out.data.size)]
     return mytorch.tensor(np.stack(rows).reshape(out.shape + x.shape))
+
+
+# ----- primitives with rules of their own, for the hidden tests and probes of Tasks 1.2, 1.10, 1.11 ----
+# They depend on no student rule, so that those tasks are graded on the engine, the Jacobian and the
+# gradient checker alone.
+
+
+class Square(Function):
+    """y = x²."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x * x
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return 2 * x * grad
+
+    def jvp(self, dx):
+        x, = self.saved_tensors
+        return 2 * x * dx
+
+
+class Sin(Function):
+    """y = sin x."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.sin(x)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return (np.cos(x) * grad,)               # a one-element tuple is a valid answer too
+
+    def jvp(self, dx):
+        x, = self.saved_tensors
+        return np.cos(x) * dx
+
+
+class Plus(Function):
+    """y = a + b."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad
+
+    def jvp(self, da, db):
+        return da + db
+
+
+class Times(Function):
+    """y = a · b, with None for an input that needs no gradient."""
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, grad):
+        a, b = self.saved_tensors
+        return (grad * b if self.needs_input_grad[0] else None,
+                grad * a if self.needs_input_grad[1] else None)
+
+    def jvp(self, da, db):
+        a, b = self.saved_tensors
+        return da * b + a * db
+
+
+class Total(Function):
+    """y = Σ x."""
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum()
+
+    def backward(self, grad):
+        return np.broadcast_to(grad, self.shape).copy()
+
+    def jvp(self, dx):
+        return dx.sum()
+
+
+class Counting(Function):
+    """y = 3x, counting the calls of its backward."""
+    calls = 0
+
+    def forward(self, x):
+        return 3 * x
+
+    def backward(self, grad):
+        Counting.calls += 1
+        return 3 * grad
+
+    def jvp(self, dx):
+        return 3 * dx
+
+
+class Counted(Function):
+    """y = tanh(M x) for a fixed M (5 × 3), counting the calls of its rules."""
+    M = np.random.default_rng(0).standard_normal((5, 3))
+    backward_calls = jvp_calls = 0
+
+    def forward(self, x):
+        y = np.tanh(x @ self.M.T)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad):
+        Counted.backward_calls += 1
+        y, = self.saved_tensors
+        return (grad * (1 - y ** 2)) @ self.M
+
+    def jvp(self, dx):
+        Counted.jvp_calls += 1
+        y, = self.saved_tensors
+        return (1 - y ** 2) * (dx @ self.M.T)
+
+
+class Outer(Function):
+    """y = x xᵀ for a vector x: a matrix output."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.outer(x, x)
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return (grad + grad.T) @ x
+
+    def jvp(self, dx):
+        x, = self.saved_tensors
+        return np.outer(dx, x) + np.outer(x, dx)
+
+
+class Trace(Function):
+    """y = Σᵢ Xᵢᵢ: a scalar output."""
+
+    def forward(self, x):
+        self.n = x.shape[0]
+        return np.trace(x)
+
+    def backward(self, grad):
+        return grad * np.eye(self.n)
+
+    def jvp(self, dx):
+        return np.trace(dx)
+
+
+class Cube(Function):
+    """y = x³ elementwise, with a correct backward."""
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x ** 3
+
+    def backward(self, grad):
+        x, = self.saved_tensors
+        return 3 * x ** 2 * grad
+
+    def jvp(self, dx):
+        x, = self.saved_tensors
+        return 3 * x ** 2 * dx
+
+
+class SlightlyWrongCube(Cube):
+    """A backward rule off by a relative 1e-4."""
+
+    def backward(self, grad):
+        return super().backward(grad) * (1 + 1e-4)

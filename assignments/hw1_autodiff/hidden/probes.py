@@ -16,7 +16,7 @@ the hidden tests: ``unbroadcast`` (Task 1.3) under Add, Mul and MatMul, ``Pow.de
 under Pow's JVP, the topological order (Task 1.1) under the backward pass, the backward pass
 (Task 1.2) under the Jacobian, and the Jacobian (Task 1.10) under gradcheck. Task 1.1 sorts graphs of
 library operations built forward only; the probes of Tasks 1.2, 1.10 and 1.11 run on primitives
-defined here, with rules of their own. No expected value lives here.
+with rules of their own, from hidden_helpers or defined here. No expected value lives here.
 """
 import functools
 import itertools
@@ -27,8 +27,9 @@ import pytest
 
 import finite_differences
 import mytorch
-from hidden_helpers import (broadcast_pair, stand_in_backward, stand_in_jacobian, stand_in_pow_derivative,
-                            stand_in_topological_order, stand_in_unbroadcast)
+from hidden_helpers import (Counted, Counting, Cube, Outer, Plus, Sin, SlightlyWrongCube, Square, Times,
+                            Total, Trace, broadcast_pair, stand_in_backward, stand_in_jacobian,
+                            stand_in_pow_derivative, stand_in_topological_order, stand_in_unbroadcast)
 from mytorch.autodiff import Function, engine, transforms
 from mytorch.autodiff.gradcheck import GradcheckError, gradcheck, numerical_jacobian, relative_error
 from mytorch.ops import arithmetic, linalg
@@ -341,97 +342,6 @@ def topological_order_only_reads_the_graph():
 
 
 # ----- Task 1.2: the backward pass -------------------------------------------------------------------
-class Square(Function):
-    """y = x²."""
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return x * x
-
-    def backward(self, grad):
-        x, = self.saved_tensors
-        return 2 * x * grad
-
-    def jvp(self, dx):
-        x, = self.saved_tensors
-        return 2 * x * dx
-
-
-class Sin(Function):
-    """y = sin x."""
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return np.sin(x)
-
-    def backward(self, grad):
-        x, = self.saved_tensors
-        return (np.cos(x) * grad,)               # a one-element tuple is a valid answer too
-
-    def jvp(self, dx):
-        x, = self.saved_tensors
-        return np.cos(x) * dx
-
-
-class Plus(Function):
-    """y = a + b."""
-
-    def forward(self, a, b):
-        return a + b
-
-    def backward(self, grad):
-        return grad, grad
-
-    def jvp(self, da, db):
-        return da + db
-
-
-class Times(Function):
-    """y = a · b, with None for an input that needs no gradient."""
-
-    def forward(self, a, b):
-        self.save_for_backward(a, b)
-        return a * b
-
-    def backward(self, grad):
-        a, b = self.saved_tensors
-        return (grad * b if self.needs_input_grad[0] else None,
-                grad * a if self.needs_input_grad[1] else None)
-
-    def jvp(self, da, db):
-        a, b = self.saved_tensors
-        return da * b + a * db
-
-
-class Total(Function):
-    """y = Σ x."""
-
-    def forward(self, x):
-        self.shape = x.shape
-        return x.sum()
-
-    def backward(self, grad):
-        return np.broadcast_to(grad, self.shape).copy()
-
-    def jvp(self, dx):
-        return dx.sum()
-
-
-class Counting(Function):
-    """y = 3x, counting the calls of its backward."""
-    calls = 0
-
-    def forward(self, x):
-        return 3 * x
-
-    def backward(self, grad):
-        Counting.calls += 1
-        return 3 * grad
-
-    def jvp(self, dx):
-        return 3 * dx
-
-
 class Forgetful(Times):
     """A wrong rule: None for an input that needs a gradient."""
 
@@ -904,57 +814,6 @@ def jvp_of_matmul_and_a_small_network():
 
 
 # ----- Task 1.10: the Jacobian in both modes --------------------------------------------------------------
-class Counted(Function):
-    """y = tanh(M x) for a fixed M (5 × 3), counting the calls of its rules."""
-    M = randn((5, 3), 0)
-    backward_calls = jvp_calls = 0
-
-    def forward(self, x):
-        y = np.tanh(x @ self.M.T)
-        self.save_for_backward(y)
-        return y
-
-    def backward(self, grad):
-        Counted.backward_calls += 1
-        y, = self.saved_tensors
-        return (grad * (1 - y ** 2)) @ self.M
-
-    def jvp(self, dx):
-        Counted.jvp_calls += 1
-        y, = self.saved_tensors
-        return (1 - y ** 2) * (dx @ self.M.T)
-
-
-class Outer(Function):
-    """y = x xᵀ for a vector x: a matrix output."""
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return np.outer(x, x)
-
-    def backward(self, grad):
-        x, = self.saved_tensors
-        return (grad + grad.T) @ x
-
-    def jvp(self, dx):
-        x, = self.saved_tensors
-        return np.outer(dx, x) + np.outer(x, dx)
-
-
-class Trace(Function):
-    """y = Σᵢ Xᵢᵢ: a scalar output."""
-
-    def forward(self, x):
-        self.n = x.shape[0]
-        return np.trace(x)
-
-    def backward(self, grad):
-        return grad * np.eye(self.n)
-
-    def jvp(self, dx):
-        return np.trace(dx)
-
-
 class SquareAsMatrix(Function):
     """y = [[x²]] for a 0-d x."""
 
@@ -1022,29 +881,6 @@ def jacobian_edge_cases():
 
 
 # ----- Task 1.11: a gradient checker ----------------------------------------------------------------------
-class Cube(Function):
-    """y = x³ elementwise, with a correct backward."""
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return x ** 3
-
-    def backward(self, grad):
-        x, = self.saved_tensors
-        return 3 * x ** 2 * grad
-
-    def jvp(self, dx):
-        x, = self.saved_tensors
-        return 3 * x ** 2 * dx
-
-
-class SlightlyWrongCube(Cube):
-    """A backward rule off by a relative 1e-4."""
-
-    def backward(self, grad):
-        return super().backward(grad) * (1 + 1e-4)
-
-
 class Bilinear(Function):
     """y = a W b for a (2, 3), a fixed W (3, 4) and b (4, 2); b̄ is wrong in one entry of the Jacobian,
     ∂y₁₁/∂b₃₁."""

@@ -1,71 +1,20 @@
 """Hidden tests of Task 1.10: ``transforms.jacobian`` in both modes.
 
-Most functions here are made of primitives defined in this file, with their own
-rules, so that the tests depend as little as possible on the other tasks.
+Most functions here are made of primitives with their own rules (hidden_helpers), so
+that the tests depend as little as possible on the other tasks.
 """
 import numpy as np
 import pytest
 
 import mytorch
-from mytorch.autodiff import Function, jacobian
+from mytorch.autodiff import jacobian
 
 from helpers import assert_close, const, numerical_jacobian, on_arrays, randn, raises
+from hidden_helpers import Counted, Outer, Trace
 
 pytestmark = pytest.mark.task1_10
 
 MODES = ["reverse", "forward"]
-
-
-class Counted(Function):
-    """y = tanh(M x) for a fixed M (m × n), with correct rules that count their calls."""
-
-    M = randn((5, 3), 0)
-    backward_calls = jvp_calls = 0
-
-    def forward(self, x):
-        y = np.tanh(x @ self.M.T)
-        self.save_for_backward(y)
-        return y
-
-    def backward(self, grad):
-        Counted.backward_calls += 1
-        y, = self.saved_tensors
-        return (grad * (1 - y ** 2)) @ self.M
-
-    def jvp(self, dx):
-        Counted.jvp_calls += 1
-        y, = self.saved_tensors
-        return (1 - y ** 2) * (dx @ self.M.T)
-
-
-class Outer(Function):
-    """y = x xᵀ for a vector x: a matrix output, J[i, j, k] = δᵢₖ xⱼ + xᵢ δⱼₖ."""
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return np.outer(x, x)
-
-    def backward(self, grad):
-        x, = self.saved_tensors
-        return (grad + grad.T) @ x
-
-    def jvp(self, dx):
-        x, = self.saved_tensors
-        return np.outer(dx, x) + np.outer(x, dx)
-
-
-class Trace(Function):
-    """y = Σᵢ Xᵢᵢ: a scalar output."""
-
-    def forward(self, x):
-        self.n = x.shape[0]
-        return np.trace(x)
-
-    def backward(self, grad):
-        return grad * np.eye(self.n)
-
-    def jvp(self, dx):
-        return np.trace(dx)
 
 
 def expected_counted(x):
