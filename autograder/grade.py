@@ -31,7 +31,7 @@ from autograder import finite_differences, verdicts
 from autograder.course import CourseError
 from autograder.heldout import HeldOut
 from autograder.results import GradingResult, TestResult
-from autograder.sandbox import Limits, LocalSandbox
+from autograder.sandbox import Limits, make_sandbox
 from autograder.submission import SubmissionError, build_workspace, read_submission
 
 PROBES = "probes.py"              # the probes, in the assignment's hidden/ folder
@@ -56,15 +56,19 @@ class Grader:
     :class:`~autograder.heldout.HeldOut` images in every workspace, and the sandbox must hide the
     data set's own folder, as the default sandbox does. With ``public=True`` the public tests grade
     instead, one probe per test file (autograder/public_tests.py).
+
+    The sandbox is ``sandbox``, or the one of ``engine`` ("local": a process on this machine,
+    "docker": a container; ``gpus`` gives the container the machine's GPUs) with the assignment's
+    limits.
     """
 
-    def __init__(self, course, assignment, sandbox=None, public=False):
+    def __init__(self, course, assignment, sandbox=None, public=False, engine="local", gpus=False):
         self.course, self.assignment, self.public = course, assignment, public
         self.heldout = HeldOut.load() if assignment.needs_test_set and not public else None
         hidden = [self.heldout.source] if self.heldout else []
-        self.sandbox = sandbox or LocalSandbox(Limits.from_assignment(assignment), course_root=course.root,
-                                               hide=hidden)
-        if any(str(Path(folder).resolve()) not in self.sandbox.hidden for folder in hidden):
+        self.sandbox = sandbox or make_sandbox(engine, Limits.from_assignment(assignment),
+                                               course_root=course.root, hide=hidden, gpus=gpus)
+        if not all(self.sandbox.hides(folder) for folder in hidden):
             raise CourseError(f"the sandbox for {assignment.name} must hide the data set at {hidden[0]}")
         if public:
             self.probes, self.support = PUBLIC_TESTS, []

@@ -4,25 +4,29 @@ Standalone: it uses only the standard library and NumPy and never imports ``auto
 because it runs where the grader's files are hidden. The grader starts it in two stages:
 
 ``launch CONFIG``
-    Run from the grader's own copy of this file, as root (or as the grader's uid). It enters new
-    mount, IPC and (usually) network namespaces, and a user namespace where it is not root, then
-    forks the sandbox's first process into a new PID namespace and waits for it, ending the same
-    way (exit status or signal, never a core dump). That process mounts a fresh /proc, hides the
-    course's secrets under empty tmpfs, gives the sandbox a private /tmp with the workdir at
-    :data:`WORKDIR`, makes every other mount read-only, sets the resource limits, drops every
-    privilege (dedicated uid, no groups, no capabilities, no_new_privs) and execs the ``serve``
-    stage from the workdir's copy of this file. Nothing student-controlled runs or is read before
-    the privileges are gone.
+    On this machine (:mod:`autograder.local_sandbox`) it runs from the grader's own copy of this
+    file, as root (or as the grader's uid). It enters new mount, IPC and (usually) network
+    namespaces, and a user namespace where it is not root, then forks the sandbox's first process
+    into a new PID namespace and waits for it, ending the same way (exit status or signal, never a
+    core dump). That process mounts a fresh /proc, hides the course's secrets under empty tmpfs,
+    gives the sandbox a private /tmp with the workdir at :data:`WORKDIR`, makes every other mount
+    read-only, sets the resource limits, drops every privilege (dedicated uid, no groups, no
+    capabilities, no_new_privs) and execs the ``serve`` stage from the harness folder's copy of
+    this file. In a container (:mod:`autograder.docker_sandbox`) Docker has done the isolating:
+    it connects to the grader's socket, sets the resource limits and execs ``serve``. Nothing
+    student-controlled runs or is read before the privileges are gone.
 ``serve CONFIG``
     Unprivileged: imports NumPy, then ``probing`` and the probe modules (and with them the
     student's package), reports the registry, then runs one probe per request.
 
-The protocol runs on two dedicated pipes, never on stdin/stdout/stderr: every message is a
-4-byte big-endian length and that many bytes of UTF-8 JSON (:func:`encode`). Requests are
+The protocol runs on two dedicated pipes (on this machine) or one Unix socket (from a
+container), never on stdin/stdout/stderr. Every frame is a 4-byte big-endian length and that many
+bytes; a message is a frame of UTF-8 JSON (:func:`encode`). Requests are
 ``{"call": n, "probe": name}``; replies are ``{"call": n, "status": ..., ...}`` with status
 
-``ok``       ``"values"``: name -> ``{"value": scalar}`` or ``{"array": "<i>.npy"}``, a file in
-             ``<workdir>/.sandbox/calls/<n>/`` written with ``allow_pickle=False``;
+``ok``       ``"values"``: name -> ``{"value": scalar}`` or ``{"array": size}``; each array
+             follows the reply, in order, as a frame of ``size`` bytes: a ``.npy`` file written
+             with ``allow_pickle=False``;
 ``error``    ``"error"``: ``{"type", "message", "traceback"}``, the exception the probe raised;
 ``exit``     the same, for SystemExit or KeyboardInterrupt: the process then ends;
 ``invalid``  ``"message"``: the probe returned something that cannot be sent.
@@ -32,25 +36,24 @@ Student code shares this process and can forge any of it: the grader checks ever
 import contextlib
 import ctypes
 import importlib.util
+import io
 import json
 import os
 import re
 import resource
-import shutil
 import signal
+import socket
 import struct
 import sys
 import traceback
 
 HEADER = struct.Struct(">I")         # the length of the JSON body that follows
 MAX_MESSAGE = 1 << 20                # the largest JSON body either side accepts
-SANDBOX_DIR = ".sandbox"             # in the workdir: this file, probing.py, the probe modules
-CALLS_DIR = "calls"                  # in SANDBOX_DIR: one folder of .npy files per call
+SANDBOX_DIR = ".sandbox"             # in a local workdir: this file, probing.py, the probe modules
 WORKDIR = "/tmp/work"                # where the workdir appears inside a mount namespace
 PYTHON_FLAGS = ("-S", "-P", "-B")    # no site (so no editable-install finder), no script dir, no .pyc
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")   # of a probe or a value
 MAX_VALUES = 1000                    # values one probe may return
-ARRAY_FILE = re.compile(r"[0-9]{1,3}\.npy")          # an array value's file in its call's folder
 MAX_STRING = 10_000                  # characters of a str value or an error message
 MAX_TRACEBACK = 5                    # frames of the student's code shown with an error
 ARRAY_KINDS = "biuf"                 # bool, signed and unsigned integers, floats
@@ -210,16 +213,28 @@ def _drop_privileges(user):
         os.setresuid(uid, uid, uid)
 
 
+def _connect(path):
+    """The descriptor of a connection to the grader's Unix socket at ``path``, kept across exec."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.connect(path)
+    fd = connection.detach()
+    os.set_inheritable(fd, True)
+    return fd
+
+
 def launch(config):
-    """Start the sandbox: with ``config["namespaces"]``, enter them and fork the PID namespace's
-    first process, mirrored by this one; then isolate, limit and unprivilege that process and exec
-    the ``serve`` stage. Never returns.
+    """Start the sandbox: with ``config["connect"]``, connect to the grader's socket, which carries
+    both directions; with ``config["namespaces"]``, enter them and fork the PID namespace's first
+    process, mirrored by this one; then isolate, limit and unprivilege that process and exec the
+    ``serve`` stage. Never returns.
 
     On any failure it writes the reason to stderr and exits with :data:`SETUP_FAILED`, so that
     no student code ever runs in a sandbox that is only partly set up.
     """
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if config.get("connect"):
+            config["requests"] = config["replies"] = _connect(config["connect"])
         if config["namespaces"] is not None:
             _enter_namespaces(config["namespaces"])
             child = os.fork()
@@ -234,7 +249,7 @@ def launch(config):
             resource.setrlimit(getattr(resource, name), tuple(limit))
         _drop_privileges(config["user"])
         os.chdir(config["workdir"])
-        script = os.path.join(config["workdir"], SANDBOX_DIR, os.path.basename(__file__))
+        script = os.path.join(config["harness"], os.path.basename(__file__))
         os.execv(config["python"], [config["python"], *PYTHON_FLAGS, script, "serve", json.dumps(config)])
     except Exception as error:     # report every failure the same way: the sandbox must not start
         print(f"sandbox setup failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
@@ -248,7 +263,8 @@ class Invalid(Exception):
 
 
 class Channel:
-    """The protocol pipes of the ``serve`` stage: blocking reads of requests, writes of replies."""
+    """The protocol's descriptors in the ``serve`` stage (two pipes, or one socket twice): blocking
+    reads of requests, writes of replies."""
 
     def __init__(self, requests, replies):
         self.requests, self.replies = requests, replies
@@ -271,16 +287,18 @@ class Channel:
         body = self._read_exactly(HEADER.unpack(header)[0])
         return None if body is None else json.loads(body)
 
-    def send(self, message):
-        """Write ``message``; one that is too large is replaced by an "invalid" reply saying so."""
+    def send(self, message, arrays=()):
+        """Write ``message``, then each of ``arrays`` (bytes) as a frame of its own; a message that
+        is too large is replaced by an "invalid" reply saying so, without the arrays."""
         data = encode(message)
         if len(data) - HEADER.size > MAX_MESSAGE:
-            data = encode({"call": message.get("call"), "status": "invalid",
-                           "message": f"the probe's reply is {len(data):,} bytes of JSON, over the "
-                                      f"limit of {MAX_MESSAGE:,}: return large data as arrays"})
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.replies, view):]
+            data, arrays = encode({"call": message.get("call"), "status": "invalid",
+                                   "message": f"the probe's reply is {len(data):,} bytes of JSON, over the "
+                                              f"limit of {MAX_MESSAGE:,}: return large data as arrays"}), ()
+        for frame in [data, *(HEADER.pack(len(array)) + array for array in arrays)]:
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(self.replies, view):]
 
 
 def _load_module(name, path):
@@ -297,16 +315,16 @@ def _clip(text, limit=MAX_STRING):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def describe(error, workdir):
+def describe(error, workdir, probes):
     """``{"type", "message", "traceback"}`` of an exception raised by student code: the public name
     of its type, its message, and the last frames that lie in the student's files (the workdir but
-    not its .sandbox folder), as "path, line N, in function: source" with paths from the workdir."""
+    not the ``probes`` folder), as "path, line N, in function: source" with paths from the workdir."""
     public = next(cls for cls in type(error).__mro__ if not cls.__name__.startswith("_"))
     try:
         message = str(error)
     except Exception:         # a student's exception whose __str__ fails
         message = "(its message could not be printed)"
-    own = os.path.join(workdir, SANDBOX_DIR) + os.sep
+    own = probes.rstrip(os.sep) + os.sep
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
               if frame.filename.startswith(workdir + os.sep) and not frame.filename.startswith(own)]
     lines = [f"{os.path.relpath(frame.filename, workdir)}, line {frame.lineno}, in {frame.name}"
@@ -315,9 +333,10 @@ def describe(error, workdir):
             "traceback": [_clip(line, 300) for line in lines]}
 
 
-def export(result, folder, value_bytes, numpy):
-    """The ``values`` of an "ok" reply for the dict ``result`` a probe returned; arrays are saved
-    as ``<i>.npy`` in ``folder`` (created on first use) with ``allow_pickle=False``.
+def export(result, value_bytes, numpy):
+    """``(values, arrays)`` of an "ok" reply for the dict ``result`` a probe returned: ``values``
+    for the JSON reply, and the bytes of each array value as a ``.npy`` file saved with
+    ``allow_pickle=False``, in the order of ``values``.
 
     Raises :class:`Invalid` for anything else than a dict from identifiers to allowed values, or
     when the arrays would total more than ``value_bytes``.
@@ -326,8 +345,8 @@ def export(result, folder, value_bytes, numpy):
         raise Invalid(f"a probe returns a dict of values; this one returned {type(result).__name__}")
     if len(result) > MAX_VALUES:
         raise Invalid(f"a probe returns at most {MAX_VALUES} values; this one returned {len(result)}")
-    values, total = {}, 0
-    for index, (name, value) in enumerate(result.items()):
+    values, arrays, total = {}, [], 0
+    for name, value in result.items():
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise Invalid(f"value names are identifiers of at most 64 characters, not {name!r:.80}")
         if isinstance(value, numpy.generic):
@@ -352,10 +371,11 @@ def export(result, folder, value_bytes, numpy):
         if total > value_bytes:
             raise Invalid(f"the probe's arrays total more than the limit of {value_bytes:,} bytes "
                           f"(at value {name!r}, of shape {value.shape})")
-        os.makedirs(folder, exist_ok=True)
-        numpy.save(os.path.join(folder, f"{index}.npy"), value, allow_pickle=False)
-        values[name] = {"array": f"{index}.npy"}         # matches ARRAY_FILE
-    return values
+        file = io.BytesIO()
+        numpy.save(file, value, allow_pickle=False)
+        arrays.append(file.getvalue())
+        values[name] = {"array": len(arrays[-1])}
+    return values, arrays
 
 
 def _flush_output():
@@ -386,25 +406,24 @@ def _end_strays():
 
 
 def _import_probes(config):
-    """Import probing.py and the probe modules from the workdir's .sandbox folder, the workdir first on
-    sys.path and the .sandbox folder (the support modules) last; returns (probe name -> (task, check, function), module file -> description of its import
-    error)."""
-    workdir = config["workdir"]
-    sandbox = os.path.join(workdir, SANDBOX_DIR)
-    probing = _load_module("probing", os.path.join(sandbox, "probing.py"))
+    """Import probing.py from the harness folder and the probe modules from the probes folder, the
+    workdir first on sys.path and the probes folder (the support modules) last; returns (probe name
+    -> (task, check, function), module file -> description of its import error)."""
+    workdir, probes = config["workdir"], config["probes"]
+    probing = _load_module("probing", os.path.join(config["harness"], "probing.py"))
     sys.path.insert(0, workdir)
-    sys.path.append(sandbox)
+    sys.path.append(probes)
     errors = {}
     for module in config["modules"]:
         try:
-            _load_module(module.removesuffix(".py"), os.path.join(sandbox, module))
+            _load_module(module.removesuffix(".py"), os.path.join(probes, module))
         except Exception as error:     # whatever the student's package raises while it is imported
-            errors[module] = describe(error, workdir)
+            errors[module] = describe(error, workdir, probes)
     return dict(probing.REGISTRY), errors
 
 
 def _answer(call, probe, config, numpy):
-    """The reply to the request to run ``probe`` as call number ``call``.
+    """``(reply, arrays)`` to the request to run ``probe`` as call number ``call``.
 
     A process the probe forked that comes back here exits at once, silently; processes the probe
     left running are ended before the reply leaves.
@@ -418,19 +437,19 @@ def _answer(call, probe, config, numpy):
         os._exit(0)
     _flush_output()
     _end_strays()
-    workdir = config["workdir"]
+    workdir, probes = config["workdir"], config["probes"]
     if failure is not None:
         return {"call": call, "status": "error" if isinstance(failure, Exception) else "exit",
-                "error": describe(failure, workdir)}
+                "error": describe(failure, workdir, probes)}, ()
     try:
-        folder = os.path.join(workdir, SANDBOX_DIR, CALLS_DIR, str(call))
-        return {"call": call, "status": "ok", "values": export(result, folder, config["value_bytes"], numpy)}
+        values, arrays = export(result, config["value_bytes"], numpy)
+        return {"call": call, "status": "ok", "values": values}, arrays
     except Invalid as problem:
-        return {"call": call, "status": "invalid", "message": str(problem)}
-    except Exception as error:         # e.g. a ragged list, a full disk, a patched numpy.save
-        error = describe(error, workdir)
+        return {"call": call, "status": "invalid", "message": str(problem)}, ()
+    except Exception as error:         # e.g. a ragged list, a patched numpy.save
+        error = describe(error, workdir, probes)
         return {"call": call, "status": "invalid",
-                "message": f"the probe's values could not be saved: {error['type']}: {error['message']}"}
+                "message": f"the probe's values could not be saved: {error['type']}: {error['message']}"}, ()
 
 
 def serve(config):
@@ -438,7 +457,7 @@ def serve(config):
     then answer requests one by one until the grader closes the request pipe; end the process after
     an "exit" reply."""
     channel = Channel(config["requests"], config["replies"])
-    for fd in (channel.requests, channel.replies):
+    for fd in {channel.requests, channel.replies}:
         os.set_inheritable(fd, False)
     sys.path.extend(config["site"])
     import numpy  # from the site-packages just added, before the workdir can shadow it
@@ -446,15 +465,13 @@ def serve(config):
     _flush_output()
     registry = {name: [task, check] for name, (task, check, _) in probes.items()}
     channel.send({"ready": {"probes": registry, "errors": errors}})
-    calls = os.path.join(config["workdir"], SANDBOX_DIR, CALLS_DIR)
     while (request := channel.receive()) is not None:
         call, name = request["call"], request["probe"]
-        shutil.rmtree(os.path.join(calls, str(call - 1)), ignore_errors=True)
         if name in probes:
-            reply = _answer(call, probes[name][-1], config, numpy)
+            reply, arrays = _answer(call, probes[name][-1], config, numpy)
         else:
-            reply = {"call": call, "status": "invalid", "message": f"no probe called {name!r}"}
-        channel.send(reply)
+            reply, arrays = {"call": call, "status": "invalid", "message": f"no probe called {name!r}"}, ()
+        channel.send(reply, arrays)
         if reply["status"] == "exit":
             os._exit(1)
 

@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 
 from autograder.grade import Grader
-from autograder.sandbox import Limits, LocalSandbox
+from autograder.local_sandbox import LocalSandbox
+from autograder.sandbox import Limits
 from autograder.submission import IntakeLimits
 from submissions import COURSE, reference_copy, replace
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from autograder.course import Course
-from autograder.sandbox import SANDBOX_UIDS, Limits, LocalSandbox, Session
+from autograder.local_sandbox import SANDBOX_UIDS, LocalSandbox
+from autograder.sandbox import Limits, Session
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = LocalSandbox()
@@ -37,7 +38,7 @@ STUDENT = {
 }
 
 PROBES = r'''
-import json, os, signal, socket, subprocess, sys, time
+import io, json, os, signal, socket, subprocess, sys, time
 import numpy as np
 from probing import probe
 import mytorch
@@ -187,43 +188,53 @@ def forged_values():
     return {{"who": "real"}}
 
 
-def forge_array(make_file, name="0.npy"):
+def forge_array(data, declared=None):
+    """Reply with one array value "w" of ``declared`` bytes (default: the data's size), then send
+    ``data`` as its frame."""
     state = runner()
-    folder = os.path.join(state["calls"], str(state["call"]))
-    os.makedirs(folder, exist_ok=True)
-    make_file(os.path.join(folder, "0.npy"))
-    state["channel"].send({{"call": state["call"], "status": "ok", "values": {{"w": {{"array": name}}}}}})
+    channel = state["channel"]
+    size = len(data) if declared is None else declared
+    channel.send({{"call": state["call"], "status": "ok", "values": {{"w": {{"array": size}}}}}})
+    os.write(channel.replies, len(data).to_bytes(4, "big") + data)
     time.sleep(1000)
+
+
+def npy(array, allow_pickle=False):
+    file = io.BytesIO()
+    np.save(file, array, allow_pickle=allow_pickle)
+    return file.getvalue()
 
 
 @probe("task3_1")
 def forged_pickle():
-    forge_array(lambda path: np.save(path, np.array([{{"evil": 1}}], dtype=object), allow_pickle=True))
+    forge_array(npy(np.array([{{"evil": 1}}], dtype=object), allow_pickle=True))
 
 
 @probe("task3_1")
-def forged_symlink():
-    forge_array(lambda path: os.symlink("/etc/passwd", path))
+def forged_short_array():
+    forge_array(npy(np.zeros(3)), declared=len(npy(np.zeros(30))))
 
 
 @probe("task3_1")
-def forged_fifo():
-    forge_array(os.mkfifo)
+def forged_long_array():
+    forge_array(npy(np.zeros(300)), declared=len(npy(np.zeros(3))))
 
 
 @probe("task3_1")
-def forged_traversal():
-    forge_array(lambda path: None, name="../../../../etc/passwd")
+def forged_huge_array():
+    forge_array(npy(np.zeros(3)), declared=10**12)
+
+
+@probe("task3_1")
+def forged_negative_size():
+    forge_array(npy(np.zeros(3)), declared=-1)
 
 
 @probe("task3_1")
 def forged_shape():
-    def lie(path):
-        with open(path, "wb") as file:
-            header = {{"descr": "<f8", "fortran_order": False, "shape": (9,)}}
-            np.lib.format.write_array_header_1_0(file, header)
-            file.write(np.zeros(2).tobytes())
-    forge_array(lie)
+    file = io.BytesIO()
+    np.lib.format.write_array_header_1_0(file, {{"descr": "<f8", "fortran_order": False, "shape": (9,)}})
+    forge_array(file.getvalue() + np.zeros(2).tobytes())
 
 
 @probe("task3_1")
@@ -705,10 +716,12 @@ def test_killing_the_grader_reaches_nothing(workdir, probes):
     ("garbage_body", "invalid", "the sandbox sent a malformed message (not JSON)"),
     ("forged_future_reply", "invalid", "the sandbox answered out of turn (a forged or stale reply)"),
     ("forged_pickle", "invalid", OBJECT_DTYPE),
-    ("forged_symlink", "invalid", ("value 'w': its array file cannot be opened (Too many levels of symbolic "
-                                   "links)")),
-    ("forged_fifo", "invalid", "value 'w': its array file is not a regular file"),
-    ("forged_traversal", "invalid", "value 'w' names a bad array file"),
+    ("forged_short_array", "invalid", "value 'w': its array is 152 bytes, not the 368 declared"),
+    ("forged_long_array", "invalid", ("the sandbox sent a malformed message (a header of 2,528 bytes, over the "
+                                      "limit of 152)")),
+    ("forged_huge_array", "invalid", ("the probe's values total more than the limit of 64,000,000 bytes "
+                                      "(at value 'w')")),
+    ("forged_negative_size", "invalid", "value 'w' declares a bad array size"),
     ("forged_shape", "invalid", "value 'w': its .npy file's size does not match its shape (9,)"),
     ("closes_the_reply_pipe", "invalid", CLOSED_PIPE),
     ("hijacks_the_reply_pipe", "invalid", CLOSED_PIPE),
