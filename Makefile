@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo train test test-fast data bench clean
+.PHONY: demo train test test-fast data bench images clean
 
 # Release every assignment, then grade three hand-ins of hw1: the reference, the untouched
 # template and a partly done sample; print their class table and where the HTML feedback is.
@@ -32,6 +32,11 @@ bench: $(STAMP) data
 	$(BIN)/python benchmarks/cnn_epoch.py
 	$(BIN)/python benchmarks/probe_overhead.py
 	$(BIN)/python benchmarks/grading_time.py
+
+# The sandbox's Docker images, mytorch-sandbox:cpu and :gpu (see infra/README.md): on the
+# Dockerfiles' public bases, or on a Debian base made here with debootstrap when no registry answers.
+images: $(STAMP) data
+	$(BIN)/python -m autograder.images all
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

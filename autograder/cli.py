@@ -2,15 +2,16 @@
 
     autograder release hw1 [hw2 ...] | --all   [--check] [--zip] [--out DIR]
     autograder grade SUBMISSION [SUBMISSION ...] --assignment hw3 [--public]
+                     [--engine local|docker] [--gpus]
                      [--format gradescope|junit|json|markdown|html ...] [--out DIR]
-    autograder check-course [ASSIGNMENT ...]
+    autograder check-course [ASSIGNMENT ...] [--engine local|docker]
 """
 import argparse
 import math
 import sys
 from pathlib import Path
 
-from autograder import release, reports
+from autograder import release, reports, sandbox
 from autograder.reports import table
 from autograder.course import Course, CourseError
 from autograder.solutions import MarkerError
@@ -41,12 +42,14 @@ def release_command(course, names, check=False, zip_out=None):
     return 1 if out_of_sync else 0
 
 
-def grade_command(course, submissions, assignment_name, formats, out_dir, public=False):
-    """Grade submissions, print each one's score table and write the chosen reports and plots to
-    ``out_dir`` (to ``out_dir/<submission name>`` for several, then print the class table)."""
+def grade_command(course, submissions, assignment_name, formats, out_dir, public=False, engine="local",
+                  gpus=False):
+    """Grade submissions in sandboxes of ``engine``, print each one's score table and write the chosen
+    reports and plots to ``out_dir`` (to ``out_dir/<submission name>`` for several, then print the
+    class table)."""
     from autograder.grade import Grader     # the sandbox and its dependencies, only when grading
 
-    grader = Grader(course, course.assignment(assignment_name), public=public)
+    grader = Grader(course, course.assignment(assignment_name), public=public, engine=engine, gpus=gpus)
     results = {}
     for submission in submissions:
         folder = out_dir if len(submissions) == 1 else out_dir / submission.name.split(".")[0]
@@ -59,14 +62,14 @@ def grade_command(course, submissions, assignment_name, formats, out_dir, public
     return 0
 
 
-def check_course_command(course, names):
+def check_course_command(course, names, engine="local"):
     """Grade the reference (every point, bonus too) and the untouched template (no point) of each
-    assignment with probes; 0 when all hold, 1 otherwise."""
+    assignment with probes, in sandboxes of ``engine``; 0 when all hold, 1 otherwise."""
     from autograder.grade import Grader
 
     failures = 0
     for assignment in course.assignments if not names else [course.assignment(n) for n in names]:
-        grader = Grader(course, assignment)
+        grader = Grader(course, assignment, engine=engine)
         reference = grader.grade(course.reference.parent)
         template = grader.grade(assignment.folder)
         full = assignment.total_points + reference.bonus_points
@@ -109,22 +112,28 @@ def main(argv=None):
     grade_parser.add_argument("--format", dest="formats", action="append", choices=sorted(reports.FORMATS),
                               help="a report to write (repeatable); the score table is always printed")
     grade_parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the reports")
+    grade_parser.add_argument("--gpus", action="store_true",
+                              help="give the sandbox the machine's GPUs (docker engine, GPU image)")
     check_parser = commands.add_parser("check-course", help="the reference scores every point, the "
                                                             "templates none")
     check_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    for sub in (grade_parser, check_parser):
+        sub.add_argument("--engine", choices=sandbox.ENGINES, default="local",
+                         help="where student code runs: a process on this machine (local, the default) or a "
+                              "container of the sandbox image (docker; `make images` builds it)")
     args = parser.parse_args(argv)
 
     try:
         course = Course(args.course)
         if args.command == "grade":
             return grade_command(course, args.submissions, args.assignment, args.formats or [], args.out,
-                                 args.public)
+                                 args.public, args.engine, args.gpus)
         if args.command == "check-course":
-            return check_course_command(course, args.assignments)
+            return check_course_command(course, args.assignments, args.engine)
         if not args.all and not args.assignments:
             release_parser.error("name an assignment (e.g. hw1) or pass --all")
         return release_command(course, None if args.all else args.assignments,
                                check=args.check, zip_out=args.out if args.zip else None)
-    except (CourseError, MarkerError) as error:
+    except (CourseError, MarkerError, sandbox.EngineError) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from autograder import sandbox_runner as runner
 from autograder.sandbox import (ENVIRONMENT, EXIT_GRACE_SECONDS, RUNNER_FILES, Limits, Session,
-                                exit_message)
+                                exit_message, own_workdir)
 
 SANDBOX_UIDS = range(2_000_000_000, 2_000_000_064)  # used by no account, dynamic user or usual subuid range
 UID_LOCKS = Path("/run/mytorch-sandbox")            # one lock file per leased uid
@@ -255,14 +255,7 @@ class _LocalBox:
 
     def __init__(self, sandbox, workdir, files, output):
         self._sandbox, self._limits, self._output = sandbox, sandbox.limits, output
-        self._workdir = workdir.resolve()
-        if not self._workdir.is_dir():
-            raise ValueError(f"the workdir {workdir} is not a folder")
-        shared = [Path("/"), *(Path(path) for path in PRIVATE_DIRS + SCRATCH_DIRS)]
-        needed = [sandbox.course_root, *(Path(path) for path in sandbox.kept)]
-        if self._workdir in shared or any(path.is_relative_to(self._workdir) for path in needed):
-            raise ValueError(f"the workdir must be a folder of its own for the submission, not "
-                             f"{self._workdir}")
+        self._workdir = own_workdir(workdir, [sandbox.course_root, *sandbox.kept])
         self._process, self._workdir_fd, self._closed = None, None, False
         self._lease = _UidLease(sandbox.uids) if sandbox.as_root else None
         self._uid = None if self._lease is None else self._lease.uid

@@ -44,6 +44,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
                "PYTHONHASHSEED": "0", **dict.fromkeys(THREAD_VARIABLES, "1")}   # and HOME, per engine
 EXIT_GRACE_SECONDS = 1.0           # how long a dying sandbox process may take to end
+SHARED_DIRS = ("/", "/root", "/home", "/tmp", "/var/tmp", "/dev/shm")   # never a submission's workdir
 ENGINES = ("local", "docker")
 
 
@@ -244,6 +245,20 @@ def _decode_npy(name, data):
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
+def own_workdir(workdir, needed=()):
+    """``workdir`` resolved, if it is a folder of its own for one submission: a folder, none that
+    others share (:data:`SHARED_DIRS`), and no ancestor of the grader's package or of the ``needed``
+    paths, which the grader keeps out of the sandbox's reach or needs intact. Raises ValueError
+    otherwise."""
+    resolved = Path(workdir).resolve()
+    if not resolved.is_dir():
+        raise ValueError(f"the workdir {workdir} is not a folder")
+    needed = [Path(__file__).resolve().parent, *map(Path, needed)]
+    if resolved in map(Path, SHARED_DIRS) or any(path.is_relative_to(resolved) for path in needed):
+        raise ValueError(f"the workdir must be a folder of its own for the submission, not {resolved}")
+    return resolved
+
+
 def make_sandbox(engine, limits, *, course_root=None, hide=(), gpus=False):
     """The sandbox of ``engine`` ("local" or "docker") with ``limits``; ``course_root`` and ``hide``
     say what the local engine hides, ``gpus`` asks the docker engine for the GPUs."""
@@ -322,7 +337,8 @@ class Session:
         if name not in self._registry:
             if self.errors:     # a probe module imports the student's package: its errors come first
                 failed = "; ".join(_error_text(error) for error in self.errors.values())
-                return outcome("error", f"the code could not be imported, so {name!r} could not run: {failed}")
+                return outcome("error",
+                               f"the code could not be imported, so {name!r} could not run: {failed}")
             return outcome("error", f"no probe called {name!r} is registered in the sandbox")
         if started >= self._deadline:
             return outcome("timeout", self._total_exhausted())

@@ -3,13 +3,15 @@
 For every assignment the reference scores every point (bonus too), the untouched template none
 (without a crash), and a submission with one plausible bug loses exactly that task's points;
 grading twice gives the same result. hw4 is graded on the held-out test set, whose labels the
-sandbox cannot read; ``--public`` grades with the public tests instead.
+sandbox cannot read; ``--public`` grades with the public tests instead. The docker engine grades
+the same: every point for the reference, none for the templates.
 """
+import json
 import zipfile
 
 import pytest
 
-from autograder import cli
+from autograder import cli, docker_sandbox
 from autograder.grade import Grader
 from submissions import COURSE, reference_copy, replace, template_copy
 
@@ -31,6 +33,18 @@ def graders():
     def grader(name):
         if name not in made:
             made[name] = Grader(COURSE, COURSE.assignment(name))
+        return made[name]
+    return grader
+
+
+@pytest.fixture(scope="module")
+def docker_graders(sandbox_image):
+    """One Grader per assignment on the docker engine, made on first use."""
+    made = {}
+
+    def grader(name):
+        if name not in made:
+            made[name] = Grader(COURSE, COURSE.assignment(name), engine="docker")
         return made[name]
     return grader
 
@@ -146,15 +160,19 @@ class Memorised:
 '''
 
 
-def test_the_sandbox_cannot_read_the_test_labels(graders, tmp_path):
+@pytest.mark.parametrize("engine, error", [("local", "FileNotFoundError: no test labels to read"),
+                                           ("docker", "PermissionError: [Errno 13] Permission denied")])
+def test_the_sandbox_cannot_read_the_test_labels(request, engine, error, tmp_path):
     """A train() that looks for the test labels where the data set lives, and in what the grader
-    gives the sandbox, finds none: the accuracy probe fails with the student's own error."""
+    gives the sandbox, finds none (locally) or cannot read them (the image's copy is root's): the
+    accuracy probe fails with the student's own error."""
     hw4 = COURSE.assignment("hw4")
     folder = reference_copy(hw4, tmp_path)
     (folder / "mytorch/train.py").write_text((folder / "mytorch/train.py").read_text() + CHEATING_TRAIN)
+    graders = request.getfixturevalue({"local": "graders", "docker": "docker_graders"}[engine])
     result = graders("hw4").grade(folder)
     accuracy = next(test for test in result.tests if test.name.endswith("mlp on the test set"))
-    assert accuracy.score == 0 and "FileNotFoundError: no test labels to read" in accuracy.output
+    assert accuracy.score == 0 and error in accuracy.output
 
 
 @pytest.mark.slow
@@ -169,6 +187,27 @@ def test_hw4_reference_earns_every_point_with_plots_of_its_training(graders, tmp
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in result.artifacts.values())
     attack = next(test for test in result.tests if test.task == "task4_4" and "fools" in test.name)
     assert "on the adversarial ones (ε = 0.1)" in attack.output
+
+
+# ----- the docker engine --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", FAST)
+def test_in_docker_the_reference_scores_every_point_and_the_template_none(docker_graders, name, tmp_path):
+    grader = docker_graders(name)
+    reference = grader.grade(reference_copy(grader.assignment, tmp_path / "reference"))
+    template = grader.grade(template_copy(grader.assignment, tmp_path / "template"))
+    assert reference.score == pytest.approx(grader.assignment.total_points + reference.bonus_points), \
+        [test.output for test in reference.tests if test.status != "passed"]
+    assert template.score == 0 and "engine: docker, image mytorch-sandbox:cpu" in template.output
+    for test in template.tests:
+        assert f"NotImplementedError: {COURSE.tasks[test.task].label}" in test.output, test.output
+
+
+@pytest.mark.slow
+def test_in_docker_the_hw4_reference_earns_every_point(docker_graders, tmp_path):
+    hw4 = COURSE.assignment("hw4")
+    result = docker_graders("hw4").grade(reference_copy(hw4, tmp_path))
+    assert result.score == pytest.approx(hw4.total_points + result.bonus_points), \
+        [test.output for test in result.tests if test.status != "passed"]
 
 
 # ----- the command line ---------------------------------------------------------------------------
@@ -189,3 +228,22 @@ def test_grading_several_submissions_prints_a_class_table_and_writes_reports_per
 def test_check_course_passes_for_an_assignment_whose_reference_and_template_are_right(capsys):
     assert cli.main(["check-course", "hw3"]) == 0
     assert "hw3_optimizers: ok (reference 100/100" in capsys.readouterr().out
+
+
+def test_the_command_line_grades_in_docker(sandbox_image, tmp_path, capsys):
+    hw1 = COURSE.assignment("hw1")
+    out = tmp_path / "out"
+    assert cli.main(["grade", str(reference_copy(hw1, tmp_path / "alice")), "--assignment", "hw1",
+                     "--engine", "docker", "--format", "gradescope", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["score"] == 100 and "engine: docker" in results["output"]
+
+
+def test_an_engine_that_cannot_run_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-such.sock")
+    docker_sandbox._client.cache_clear()
+    try:
+        assert cli.main(["grade", str(tmp_path), "--assignment", "hw1", "--engine", "docker"]) == 2
+    finally:
+        docker_sandbox._client.cache_clear()
+    assert "autograder: the Docker engine is not reachable" in capsys.readouterr().err

@@ -1,11 +1,14 @@
-"""The grader's sandbox against real attacks: real sandbox processes, no mocks.
+"""The grader's sandbox against real attacks, on both engines: real sandbox processes and real
+containers, no mocks.
 
 Every attack is a probe in PROBES, run against a small student package. Each test checks the
 attack's outcome, then that the grader carries on: a later probe of the same session still
-works (``assert_carries_on``). The tests need ``unshare`` (namespaces) and most need root (a
-dedicated uid per session); elsewhere they are skipped with the reason. The grading machine
-has both, so there they all run.
+works (``assert_carries_on``). Tests that take the ``engine`` fixture run on the local engine
+(which needs ``unshare``; some tests need root, for a dedicated uid per session) and on the
+docker engine (which needs a Docker engine and builds the sandbox image if it is missing);
+elsewhere they are skipped with the reason. The grading machine has all of it.
 """
+import errno
 import json
 import os
 import socket
@@ -13,16 +16,20 @@ import stat
 import sys
 from pathlib import Path
 
+import docker
 import pytest
 
+from autograder import docker_sandbox, images
+from autograder import sandbox_runner as runner
 from autograder.course import Course
+from autograder.docker_sandbox import DockerSandbox
 from autograder.local_sandbox import SANDBOX_UIDS, LocalSandbox
 from autograder.sandbox import Limits, Session
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = LocalSandbox()
-sandboxed = pytest.mark.skipif(not SANDBOX.fully_isolated,
-                               reason="needs namespaces (unshare(2)); the grader's machine has them")
+ENGINES = {"local": LocalSandbox, "docker": DockerSandbox}
+WORKDIR = {"local": runner.WORKDIR, "docker": docker_sandbox.WORKDIR}   # where the sandbox sees it
 as_root = pytest.mark.skipif(os.geteuid() != 0 or not SANDBOX.fully_isolated,
                              reason="needs root and namespaces (a uid per session); the grader's machine has "
                                     "both")
@@ -30,6 +37,7 @@ SECRET = "grader-secret-4f1c9e"
 TASK_MESSAGE = "Task 3.1: SGD, momentum and Nesterov momentum"
 OBJECT_DTYPE = "value 'w' is an array of dtype object; allowed are arrays of booleans, integers and floats"
 CLOSED_PIPE = "the sandbox closed its reply pipe (student code closed the grader's file descriptors?)"
+EXITED = "the sandbox process exited with status 0 (student code called os._exit?)"
 
 STUDENT = {
     "mytorch/__init__.py": 'WHO = "student"\nfrom mytorch.optim import SGD\n',
@@ -120,6 +128,15 @@ def stdout_flood():
     for _ in range(100):
         sys.stdout.write(chunk)
     return {{"done": True}}
+
+
+@probe("task3_1")
+def fill_scratch():
+    chunk = b"\0" * 2**20
+    for number in range(1024):
+        with open(f"/tmp/scratch-{{number}}.bin", "wb") as file:
+            for _ in range(1024):
+                file.write(chunk)
 
 
 @probe("task3_1")
@@ -355,11 +372,14 @@ def reads_environment():
 
 @probe("task3_1")
 def connects():
-    try:
-        socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
-        return {{"connected": True}}
-    except OSError as error:
-        return {{"connected": False, "error": type(error).__name__}}
+    report = {{}}
+    for name, address in (("grader", ("127.0.0.1", PORT)), ("outside", ("8.8.8.8", 53))):
+        try:
+            socket.create_connection(address, timeout=2).close()
+            report[name] = "connected"
+        except OSError as error:
+            report[name] = f"{{type(error).__name__}} {{error.errno}}"
+    return report
 
 
 @probe("task3_1")
@@ -449,15 +469,38 @@ def probes(tmp_path, server):
     return path
 
 
-def open_session(workdir, probes, **limits):
+@pytest.fixture(params=list(ENGINES))
+def engine(request):
+    """Each engine in turn: "local" where the kernel gives namespaces, "docker" with the sandbox image."""
+    if request.param == "docker":
+        request.getfixturevalue("sandbox_image")
+    elif not SANDBOX.fully_isolated:
+        pytest.skip("the local engine needs namespaces (unshare(2)); the grader's machine has them")
+    return request.param
+
+
+def open_session(workdir, probes, engine="local", **limits):
     limits = Limits(**{"probe_seconds": 10, **limits})
-    return LocalSandbox(limits).session(workdir, [probes])
+    return ENGINES[engine](limits).session(workdir, [probes])
 
 
 def assert_carries_on(session):
     outcome = session.run("healthy")
     assert outcome.status == "ok", outcome
     assert outcome.values["who"] == "student"
+
+
+def leftovers(engine, uid):
+    """What the engine's sandboxes left: the processes of ``uid`` (local), the containers (docker)."""
+    if engine == "local":
+        return processes_of(uid)
+    return docker.from_env().containers.list(all=True, filters={"label": docker_sandbox.LABEL})
+
+
+def skip_unless_root(engine):
+    """The local engine kills a session's processes by its dedicated uid: root only."""
+    if engine == "local" and os.geteuid() != 0:
+        pytest.skip("the local engine gives each session a uid of its own only as root")
 
 
 def processes_of(uid):
@@ -474,32 +517,29 @@ def processes_of(uid):
 
 # ------------------------------------------------------------------ the protocol
 
-@sandboxed
-def test_a_probe_returns_arrays_and_scalars_from_the_students_package(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_a_probe_returns_arrays_and_scalars_from_the_students_package(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         assert session.names()["healthy"].task == "task3_1" and session.names()["stub"].task == "task3_1"
         outcome = session.run("healthy")
     assert outcome.status == "ok" and outcome.message == ""
     values = outcome.values
     assert values["who"] == "student", "import mytorch finds the workdir's package, not reference/"
-    assert values["file"] == "/tmp/work/mytorch/__init__.py"
+    assert values["file"] == f"{WORKDIR[engine]}/mytorch/__init__.py"
     assert values["w"].dtype == "float64" and values["w"].tolist() == [[0, 1, 2], [3, 4, 5]]
     assert values["steps"] == 30 and values["lr"] == 0.1
     assert values["nesterov"] is True and values["note"] is None
     assert values["list"].tolist() == [1, 2.5]
 
 
-@sandboxed
-def test_the_round_trip_of_a_probe_takes_milliseconds(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_the_round_trip_of_a_probe_takes_milliseconds(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         session.run("healthy")
         seconds = sorted(session.run("healthy").seconds for _ in range(20))
     assert seconds[10] < 0.05
 
 
-@sandboxed
-def test_a_stub_raises_the_tasks_message_with_the_students_frames_only(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_a_stub_raises_the_tasks_message_with_the_students_frames_only(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("stub")
         assert outcome.status == "error" and outcome.values == {}
         first, *frames = outcome.message.splitlines()
@@ -508,24 +548,21 @@ def test_a_stub_raises_the_tasks_message_with_the_students_frames_only(workdir, 
         assert_carries_on(session)
 
 
-@sandboxed
-def test_an_unknown_probe_is_an_error(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_an_unknown_probe_is_an_error(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("no_such_probe")
         assert outcome.status == "error" and "no probe called 'no_such_probe'" in outcome.message
         assert_carries_on(session)
 
 
-@sandboxed
-def test_nan_and_inf_pass_through_for_the_verdicts_to_judge(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_nan_and_inf_pass_through_for_the_verdicts_to_judge(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("non_finite")
     assert outcome.status == "ok"
     assert str(outcome.values["a"].tolist()) == "[nan, inf, -inf]"
     assert outcome.values["nan"] != outcome.values["nan"] and outcome.values["inf"] == float("inf")
 
 
-@sandboxed
 @pytest.mark.parametrize("probe, message", [
     ("object_array", "dtype object"),
     ("string_array", "dtype <U1"),
@@ -536,36 +573,34 @@ def test_nan_and_inf_pass_through_for_the_verdicts_to_judge(workdir, probes):
     ("a_set", "value 'w' is a set"),
     ("bad_name", "identifiers"),
 ])
-def test_values_that_cannot_be_sent_are_invalid(workdir, probes, probe, message):
-    with open_session(workdir, probes, value_bytes=1_000_000) as session:
+def test_values_that_cannot_be_sent_are_invalid(engine, workdir, probes, probe, message):
+    with open_session(workdir, probes, engine, value_bytes=1_000_000) as session:
         outcome = session.run(probe)
         assert outcome.status == "invalid" and message in outcome.message, outcome
         assert_carries_on(session)
 
 
-@sandboxed
-def test_output_is_kept_per_stream(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_output_is_kept_per_stream(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         session.run("prints")
     assert session.output() == {"stdout": "hello from the probe\n", "stderr": "and from stderr\n"}
 
 
-@sandboxed
-def test_a_probe_module_that_fails_to_import_is_reported(workdir, probes):
+def test_a_probe_module_that_fails_to_import_is_reported(engine, workdir, probes):
     (workdir / "mytorch" / "__init__.py").write_text("WHO = 1 / 0\n")
-    with open_session(workdir, probes) as session:
+    with open_session(workdir, probes, engine) as session:
         assert session.names() == {}
         assert session.errors["probes.py"]["type"] == "ZeroDivisionError"
         outcome = session.run("healthy")
     assert outcome.status == "error"
-    assert outcome.message == ("the code could not be imported, so 'healthy' could not run: ZeroDivisionError: "
+    assert outcome.message == ("the code could not be imported, so 'healthy' could not run: "
+                               "ZeroDivisionError: "
                                "division by zero\n  mytorch/__init__.py, line 1, in <module>: WHO = 1 / 0")
 
 
-@sandboxed
-def test_a_package_that_hangs_on_import_fails_every_probe_quickly(workdir, probes):
+def test_a_package_that_hangs_on_import_fails_every_probe_quickly(engine, workdir, probes):
     (workdir / "mytorch" / "__init__.py").write_text("while True:\n    pass\n")
-    with open_session(workdir, probes, probe_seconds=1) as session:
+    with open_session(workdir, probes, engine, probe_seconds=1) as session:
         assert session.names() == {}
         outcome = session.run("healthy")
     assert outcome.status == "timeout" and outcome.seconds < 0.1
@@ -575,19 +610,17 @@ def test_a_package_that_hangs_on_import_fails_every_probe_quickly(workdir, probe
 
 # ------------------------------------------------------------------ time, processes, memory, disk
 
-@sandboxed
 @pytest.mark.parametrize("probe", ["infinite_loop", "sleep_past_deadline", "stubborn"])
-def test_a_probe_past_its_deadline_is_killed_and_the_sandbox_restarts(workdir, probes, probe):
-    with open_session(workdir, probes, probe_seconds=1) as session:
+def test_a_probe_past_its_deadline_is_killed_and_the_sandbox_restarts(engine, workdir, probes, probe):
+    with open_session(workdir, probes, engine, probe_seconds=1) as session:
         outcome = session.run(probe)
         assert outcome.status == "timeout" and 1 <= outcome.seconds < 2
         assert outcome.message == "the probe did not finish within its time limit of 1 s"
         assert_carries_on(session)
 
 
-@sandboxed
-def test_the_total_time_limit_caps_the_session(workdir, probes):
-    with open_session(workdir, probes, probe_seconds=1, total_seconds=2.5) as session:
+def test_the_total_time_limit_caps_the_session(engine, workdir, probes):
+    with open_session(workdir, probes, engine, probe_seconds=1, total_seconds=2.5) as session:
         assert [session.run("infinite_loop").status for _ in range(2)] == ["timeout", "timeout"]
         last = session.run("infinite_loop")
         assert last.status == "timeout" and last.seconds < 1
@@ -597,18 +630,16 @@ def test_the_total_time_limit_caps_the_session(workdir, probes):
         assert later.status == "timeout" and later.seconds < 0.01
 
 
-@sandboxed
-def test_python_recursion_is_an_error(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_python_recursion_is_an_error(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("python_recursion")
         assert outcome.status == "error"
         assert outcome.message.startswith("RecursionError: maximum recursion depth exceeded")
         assert_carries_on(session)
 
 
-@sandboxed
-def test_recursion_that_overflows_the_c_stack_crashes_the_sandbox(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_recursion_that_overflows_the_c_stack_crashes_the_sandbox(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("c_recursion")
         assert outcome.status == "crashed"
         assert outcome.message == ("the sandbox process was killed by SIGSEGV (a segmentation fault: very "
@@ -616,48 +647,53 @@ def test_recursion_that_overflows_the_c_stack_crashes_the_sandbox(workdir, probe
         assert_carries_on(session)
 
 
-@sandboxed
-def test_a_memory_bomb_meets_the_address_space_limit(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_a_memory_bomb_meets_the_memory_limit_with_a_clear_message(engine, workdir, probes):
+    memory_mb = {"local": Limits.memory_mb, "docker": 512}[engine]
+    with open_session(workdir, probes, engine, memory_mb=memory_mb) as session:
         outcome = session.run("memory_bomb")
-        assert outcome.status == "error"
-        assert outcome.message.startswith("MemoryError: Unable to allocate 10.0 GiB")
+        if engine == "local":      # the address space limit: the allocation fails
+            assert outcome.status == "error"
+            assert outcome.message.startswith("MemoryError: Unable to allocate 10.0 GiB")
+        else:                      # the container's memory limit: the kernel kills the sandbox
+            assert outcome.status == "crashed"
+            assert outcome.message == ("the sandbox's container was killed for using more than its memory "
+                                       "limit of 512 MB")
         assert_carries_on(session)
 
 
-@as_root
-def test_a_fork_bomb_meets_the_process_limit_and_leaves_nothing_behind(workdir, probes):
-    with open_session(workdir, probes, processes=32) as session:
+def test_a_fork_bomb_meets_the_process_limit_and_leaves_nothing_behind(engine, workdir, probes):
+    skip_unless_root(engine)
+    with open_session(workdir, probes, engine, processes=32) as session:
         uid = session.run("who_am_i").values["uid"]
         outcome = session.run("fork_bomb")
         assert outcome.status == "error" and outcome.message.startswith("BlockingIOError: [Errno 11]")
         assert_carries_on(session)
         assert session.run("counts_processes").values["pids"] == 1
-    assert processes_of(uid) == []
+    assert leftovers(engine, uid) == []
 
 
-@as_root
-def test_no_process_outlives_its_probe_or_the_session(workdir, probes):
-    with open_session(workdir, probes, probe_seconds=1) as session:
+def test_no_process_outlives_its_probe_or_the_session(engine, workdir, probes):
+    skip_unless_root(engine)
+    with open_session(workdir, probes, engine, probe_seconds=1) as session:
         uid = session.run("leaves_processes").values["uid"]
         assert session.run("counts_processes").values["pids"] == 1, "the probe's processes were ended"
         session.run("infinite_loop")
         assert_carries_on(session)
-    assert processes_of(uid) == []
+    assert leftovers(engine, uid) == []
 
 
-@sandboxed
-def test_the_resource_limits_are_in_force(workdir, probes):
+def test_the_resource_limits_are_in_force(engine, workdir, probes):
     limits = Limits(total_seconds=100, memory_mb=1000, processes=50, file_size_mb=10, open_files=100)
-    with LocalSandbox(limits).session(workdir, [probes]) as session:
+    with ENGINES[engine](limits).session(workdir, [probes]) as session:
         values = session.run("limits").values
-    assert {name: tuple(json.loads(value)) for name, value in values.items()} == limits.rlimits()
+    expected = {name: limit for name, limit in limits.rlimits().items()    # docker: memory and pids by cgroup
+                if engine == "local" or name not in docker_sandbox.CGROUP_RLIMITS}
+    assert {name: tuple(json.loads(values[name])) for name in expected} == expected
     assert limits.rlimits()["RLIMIT_CPU"] == (100, 101) and limits.rlimits()["RLIMIT_CORE"] == (0, 0)
 
 
-@sandboxed
-def test_a_flood_of_output_is_drained_and_capped(workdir, probes):
-    with open_session(workdir, probes, output_bytes=1000) as session:
+def test_a_flood_of_output_is_drained_and_capped(engine, workdir, probes):
+    with open_session(workdir, probes, engine, output_bytes=1000) as session:
         outcome = session.run("stdout_flood")
         assert outcome.status == "ok" and outcome.seconds < 5
         assert_carries_on(session)
@@ -665,43 +701,46 @@ def test_a_flood_of_output_is_drained_and_capped(workdir, probes):
     assert stdout == "x" * 1000 + f"\n[... {100 * 2**20 - 1000:,} more bytes of stdout dropped]"
 
 
-@sandboxed
-def test_filling_the_disk_stops_at_the_file_size_limit(workdir, probes):
-    with open_session(workdir, probes, file_size_mb=16) as session:
+def test_filling_the_disk_stops_at_the_file_size_limit(engine, workdir, probes):
+    with open_session(workdir, probes, engine, file_size_mb=16) as session:
         outcome = session.run("fill_disk")
-        assert outcome.status == "error" and outcome.message.startswith("OSError: [Errno 27] File too large")
+        scratch = session.run("fill_scratch")
         assert_carries_on(session)
-    assert (workdir / "big.bin").stat().st_size == 16 * 2**20
+    if engine == "local":      # the workdir is on the grader's disk: each file is capped
+        assert outcome.status == "error" and outcome.message.startswith("OSError: [Errno 27] File too large")
+        assert (workdir / "big.bin").stat().st_size == 16 * 2**20
+    else:                      # the workdir is read-only
+        assert outcome.status == "error" and outcome.message.startswith("OSError: [Errno 30] Read-only file")
+        assert not (workdir / "big.bin").exists()
+    assert scratch.status == "error", "/tmp is a tmpfs as small as the file size limit"
+    assert scratch.message.startswith(("OSError: [Errno 27] File too large", "OSError: [Errno 28] No space"))
 
 
 # ------------------------------------------------------------------ ending the process, signals
 
-@sandboxed
 @pytest.mark.parametrize("probe, message", [
     ("calls_sys_exit", "SystemExit: 0\n(it ended the sandbox process)"),
     ("raises_system_exit", "SystemExit: \n(it ended the sandbox process)"),
     ("raises_keyboard_interrupt", "KeyboardInterrupt: \n(it ended the sandbox process)"),
-    ("calls_os_exit", "the sandbox process exited with status 0 (student code called os._exit?)"),
+    ("calls_os_exit", EXITED),
 ])
-def test_ending_the_process_is_a_crash_and_the_sandbox_restarts(workdir, probes, probe, message):
-    with open_session(workdir, probes) as session:
+def test_ending_the_process_is_a_crash_and_the_sandbox_restarts(engine, workdir, probes, probe, message):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run(probe)
         assert outcome.status == "crashed" and outcome.message == message
         assert_carries_on(session)
 
 
-@sandboxed
-def test_killing_the_parent_reaches_nothing(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_killing_the_parent_reaches_nothing(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("kills_its_parent")
         assert outcome.status == "ok"
         assert outcome.values == {"parent": 0}, "the runner is its namespace's first process"
         assert_carries_on(session)
 
 
-@sandboxed
-def test_killing_the_grader_reaches_nothing(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_killing_the_grader_reaches_nothing(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("kills_the_grader")
         assert outcome.status == "error" and outcome.message.startswith("ProcessLookupError")
         assert_carries_on(session)
@@ -709,7 +748,6 @@ def test_killing_the_grader_reaches_nothing(workdir, probes):
 
 # ------------------------------------------------------------------ the protocol under attack
 
-@sandboxed
 @pytest.mark.parametrize("probe, status, message", [
     ("garbage_header", "invalid", ("the sandbox sent a malformed message (a header of 4,294,967,295 bytes, "
                                    "over the limit of 1,048,576)")),
@@ -717,8 +755,8 @@ def test_killing_the_grader_reaches_nothing(workdir, probes):
     ("forged_future_reply", "invalid", "the sandbox answered out of turn (a forged or stale reply)"),
     ("forged_pickle", "invalid", OBJECT_DTYPE),
     ("forged_short_array", "invalid", "value 'w': its array is 152 bytes, not the 368 declared"),
-    ("forged_long_array", "invalid", ("the sandbox sent a malformed message (a header of 2,528 bytes, over the "
-                                      "limit of 152)")),
+    ("forged_long_array", "invalid", ("the sandbox sent a malformed message (a header of 2,528 bytes, "
+                                      "over the limit of 152)")),
     ("forged_huge_array", "invalid", ("the probe's values total more than the limit of 64,000,000 bytes "
                                       "(at value 'w')")),
     ("forged_negative_size", "invalid", "value 'w' declares a bad array size"),
@@ -728,34 +766,37 @@ def test_killing_the_grader_reaches_nothing(workdir, probes):
     ("patches_json", "invalid", "the sandbox sent a malformed message (not JSON)"),
     ("patches_numpy", "invalid", OBJECT_DTYPE),
 ])
-def test_a_broken_or_forged_protocol_is_invalid_and_the_sandbox_restarts(workdir, probes, probe, status,
-                                                                         message):
-    with open_session(workdir, probes, probe_seconds=2) as session:
+def test_a_broken_or_forged_protocol_is_invalid_and_the_sandbox_restarts(engine, workdir, probes, probe,
+                                                                         status, message):
+    with open_session(workdir, probes, engine, probe_seconds=2) as session:
         outcome = session.run(probe)
+        if engine == "docker" and probe == "hijacks_the_reply_pipe":   # one socket both ways: the requests
+            status, message = "crashed", outcome.message               # end too, and so does the runner
+            assert message.startswith("the sandbox process exited with status ")
         assert (outcome.status, outcome.message) == (status, message)
         assert_carries_on(session)
 
 
-@sandboxed
-def test_a_well_formed_forged_reply_only_changes_the_students_own_values(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_a_well_formed_forged_reply_only_changes_the_students_own_values(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("forged_values")
         assert outcome.status == "ok" and outcome.values == {"who": "forged"}
         assert_carries_on(session)
 
 
-@sandboxed
-def test_the_protocol_pipes_are_none_of_the_standard_streams(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_the_protocol_pipes_are_none_of_the_standard_streams(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         values = session.run("standard_streams").values
     stdin, stdout, stderr, requests, replies = json.loads(values["streams"])
     assert stdin == "/dev/null" and values["requests"] > 2 and values["replies"] > 2
-    assert len({stdout, stderr, requests, replies}) == 4 and requests.startswith("pipe:")
+    if engine == "local":      # two pipes
+        assert len({stdout, stderr, requests, replies}) == 4 and requests.startswith("pipe:")
+    else:                      # one socket, both ways
+        assert len({stdout, stderr, requests}) == 3 and requests == replies and requests.startswith("socket:")
 
 
-@sandboxed
-def test_printing_lookalike_replies_changes_nothing(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_printing_lookalike_replies_changes_nothing(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("prints_a_lookalike_reply")
         assert outcome.status == "ok" and outcome.values == {"who": "real"}
         assert_carries_on(session)
@@ -763,60 +804,73 @@ def test_printing_lookalike_replies_changes_nothing(workdir, probes):
 
 # ------------------------------------------------------------------ secrets, files, network, privileges
 
-@sandboxed
-def test_secrets_are_out_of_reach(workdir, probes, tmp_path):
-    with open_session(workdir, probes) as session:
+def test_secrets_are_out_of_reach(engine, workdir, probes, tmp_path):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("reads_secrets")
         assert_carries_on(session)
     report = json.loads(outcome.values["report"])
     readme = report.pop(str(ROOT / "README.md"))
+    if engine == "docker":     # nothing of the grader's machine is there; the image's /root is closed
+        assert set(report.values()) <= {"FileNotFoundError", "PermissionError"}, report
+        assert readme == "FileNotFoundError"
+        return
     assert set(report.values()) == {"FileNotFoundError"}, report
     if not ROOT.is_relative_to("/tmp"):      # a course under /tmp vanishes with the sandbox's private /tmp
         assert readme.startswith("read b'"), "the course root itself stays visible; its secrets do not"
         assert json.loads(outcome.values["reference"]) == [], "reference/ is an empty folder in the sandbox"
 
 
-@sandboxed
-def test_the_environment_holds_no_grader_variables(workdir, probes, monkeypatch):
+def test_the_environment_holds_no_grader_variables(engine, workdir, probes, monkeypatch):
     monkeypatch.setenv("MYTORCH_GRADER_SECRET", SECRET)
-    with open_session(workdir, probes) as session:
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("reads_environment")
     assert outcome.status == "ok" and SECRET not in outcome.values["seen"]
     environment = json.loads(outcome.values["seen"].split("\n")[0])
-    assert environment["HOME"] == "/tmp/work" and environment["PYTHONHASHSEED"] == "0"
+    assert environment["HOME"] == {"local": WORKDIR["local"], "docker": "/tmp"}[engine]
+    assert environment["PYTHONHASHSEED"] == "0"
     assert environment["OMP_NUM_THREADS"] == environment["OPENBLAS_NUM_THREADS"] == "1"
     assert outcome.values["pids"] == 1, "/proc shows the sandbox's own process only"
     assert outcome.values["hash_randomization"] == 0, "PYTHONHASHSEED=0 holds"
 
 
-@sandboxed
-def test_the_network_is_unreachable(workdir, probes, server):
-    with open_session(workdir, probes) as session:
+def test_the_network_is_unreachable(engine, workdir, probes, server):
+    with open_session(workdir, probes, engine) as session:
         outcome = session.run("connects")
         assert_carries_on(session)
-    assert outcome.values == {"connected": False, "error": "OSError"}
+    unreachable, refused = f"OSError {errno.ENETUNREACH}", f"ConnectionRefusedError {errno.ECONNREFUSED}"
+    assert outcome.values["outside"] == unreachable
+    assert outcome.values["grader"] in (unreachable, refused), "the sandbox's loopback, if any, is its own"
     with pytest.raises(BlockingIOError):
         server.accept()
 
 
-@sandboxed
-def test_only_the_workdir_and_scratch_folders_are_writable(workdir, probes):
-    with open_session(workdir, probes) as session:
+def test_only_the_workdir_and_scratch_folders_are_writable(engine, workdir, probes):
+    with open_session(workdir, probes, engine) as session:
         report = json.loads(session.run("writes_everywhere").values["report"])
         assert_carries_on(session)
     written = {path for path, result in report.items() if result == "written"}
-    assert written == {"/tmp/scratch-of-the-probe", "/var/tmp/scratch-of-the-probe", "answers.txt"}, \
-        report
     assert "tampered" not in (ROOT / "README.md").read_text()
-    assert (workdir / "answers.txt").read_text() == "tampered"
+    if engine == "local":
+        assert written == {"/tmp/scratch-of-the-probe", "/var/tmp/scratch-of-the-probe", "answers.txt"}, \
+            report
+        assert (workdir / "answers.txt").read_text() == "tampered"
+    else:                      # the submission is mounted read-only, the root too: /tmp is a tmpfs
+        assert written == {"/tmp/scratch-of-the-probe"}, report
+        assert report["answers.txt"] == "OSError" and not (workdir / "answers.txt").exists()
 
 
-@as_root
-def test_the_sandbox_runs_as_a_dedicated_uid_without_privileges(workdir, probes):
-    with open_session(workdir, probes) as session, open_session(workdir.parent / "bob", probes) as other:
+def test_the_sandbox_runs_as_an_unprivileged_user(engine, workdir, probes):
+    skip_unless_root(engine)
+    with open_session(workdir, probes, engine) as session, \
+            open_session(workdir.parent / "bob", probes, engine) as other:
         values = session.run("who_am_i").values
-        assert other.run("who_am_i").values["uid"] != values["uid"], "each session has its own uid"
-    assert values["uid"] in SANDBOX_UIDS and values["gid"] == values["uid"] and values["groups"] == "[]"
+        theirs = other.run("who_am_i").values["uid"]
+    if engine == "local":
+        assert values["uid"] in SANDBOX_UIDS and theirs != values["uid"], "each session has its own uid"
+        assert values["gid"] == values["uid"] and values["groups"] == "[]"
+    else:                      # the image's user; each container is a world of its own
+        assert (values["uid"], values["gid"]) == images.SANDBOX_USER
+        assert json.loads(values["groups"]) in ([], [images.SANDBOX_USER[1]])
     assert values["cap_eff"] == values["cap_bnd"] == "0000000000000000" and values["no_new_privs"] == "1"
 
 
@@ -841,10 +895,30 @@ def test_limits_come_from_the_assignment():
         Limits(memory_mb=0)
 
 
-@pytest.mark.parametrize("folder", [ROOT, Path("/tmp"), Path(sys.base_prefix)])
-def test_a_workdir_that_is_not_a_folder_of_its_own_is_refused(folder, probes):
+@pytest.mark.parametrize("folder", [ROOT, ROOT / "autograder", Path("/tmp"), Path("/"),
+                                    Path(sys.base_prefix)])
+def test_a_workdir_that_is_not_a_folder_of_its_own_is_refused(engine, folder, probes):
+    if engine == "docker" and folder == Path(sys.base_prefix):
+        pytest.skip("a container needs no folder of the grader's Python")
     with pytest.raises(ValueError, match="the workdir must be a folder of its own"):
-        SANDBOX.session(folder, [probes])
+        with open_session(folder, probes, engine):
+            pass
+
+
+def test_the_docker_isolation_notes_say_what_is_in_force(sandbox_image):
+    notes = DockerSandbox(Limits(memory_mb=1000)).isolation()
+    aspects = ["engine", "user", "network", "processes", "files", "limits", "output", "environment"]
+    assert [note.split(":")[0] for note in notes] == aspects
+    assert "network: none" in notes and "1000 MB of memory (swap included)" in notes[5]
+
+
+def test_a_timeout_kills_the_container_and_leaves_nothing_behind(sandbox_image, workdir, probes):
+    with open_session(workdir, probes, "docker", probe_seconds=1) as session:
+        assert len(leftovers("docker", None)) == 1
+        assert session.run("sleep_past_deadline").status == "timeout"
+        assert leftovers("docker", None) == [], "killed and removed at once"
+        assert_carries_on(session)
+    assert leftovers("docker", None) == []
 
 
 def test_the_isolation_notes_say_what_is_in_force():
@@ -859,8 +933,8 @@ def test_the_isolation_notes_say_what_is_in_force():
         assert "network: NOT isolated: the kernel refuses namespaces here" in notes
 
 
-def test_a_session_is_a_context_manager_that_closes_once(workdir, probes):
-    session = SANDBOX.session(workdir, [probes])
+def test_a_session_is_a_context_manager_that_closes_once(engine, workdir, probes):
+    session = open_session(workdir, probes, engine)
     with session:
         assert isinstance(session, Session)
     session.close()
