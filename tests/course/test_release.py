@@ -52,9 +52,15 @@ def test_a_template_stubs_its_own_and_later_tasks_and_keeps_earlier_ones(course)
     assert "return 1" in hw2 and "raise NotImplementedError('Task 2.1" in hw2
 
 
-def test_pytest_ini_registers_one_marker_per_task(course):
+def test_pytest_ini_registers_one_marker_per_task_with_its_points(course):
+    toml = course.root / "assignments" / "hw2_second" / "assignment.toml"
+    toml.write_text(toml.read_text()
+                    + '[[tasks]]\nid = "task2_2"\ntitle = "extra"\npoints = 2.5\nbonus = true\n'
+                    + '[[tasks]]\nid = "task2_3"\ntitle = "a detail"\npoints = 1\n')
     ini = release.template(course, course.assignment("hw2"))["pytest.ini"]
-    assert "    task2_1: Task 2.1: part one of hw2\n" in ini and "--strict-markers" in ini
+    assert "    task2_1: Task 2.1: part one of hw2 (10 points)\n" in ini and "--strict-markers" in ini
+    assert "    task2_2: Task 2.2: extra (2.5 bonus points)\n" in ini
+    assert "    task2_3: Task 2.3: a detail (1 point)\n" in ini
 
 
 def test_write_then_check_is_in_sync_and_catches_hand_edits(course, capsys):
