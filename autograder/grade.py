@@ -185,7 +185,8 @@ class Grader:
         folder.mkdir(parents=True, exist_ok=True)
         labels, artifacts = self.heldout.labels, {}
         for name in (name for name, expected in self.expected.items() if expected.check == "accuracy"):
-            predictions, losses = outcomes[name].values.get("predictions"), outcomes[name].values.get("train_loss")
+            values = outcomes[name].values
+            predictions, losses = values.get("predictions"), values.get("train_loss")
             if isinstance(losses, numpy.ndarray) and losses.ndim == 1 and losses.dtype.kind == "f":
                 artifacts[f"{name} training curve"] = path = folder / f"{name}-training-curve.png"
                 plots.training_curve({"train_loss": losses.tolist()}, path)

@@ -48,7 +48,8 @@ def test_a_sessions_container_is_locked_down(session, docker_client):
     assert host["LogConfig"]["Type"] == "none" and not host.get("DeviceRequests")
     assert container.attrs["Config"]["User"] == "{}:{}".format(*images.SANDBOX_USER)
     mounts = {mount["Destination"]: mount["RW"] for mount in container.attrs["Mounts"]}
-    assert mounts == dict.fromkeys([docker_sandbox.WORKDIR, docker_sandbox.PROBES, docker_sandbox.CHANNEL], False)
+    read_only = dict.fromkeys([docker_sandbox.WORKDIR, docker_sandbox.PROBES, docker_sandbox.CHANNEL], False)
+    assert mounts == read_only
 
 
 def test_the_gpus_come_by_a_device_request_with_the_gpu_image(docker_client):
