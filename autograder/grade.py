@@ -162,7 +162,8 @@ class Grader:
         """The verdict of the probe's check on the student's ``values``."""
         task, check = expected.task, expected.check
         if check == "accuracy":
-            return verdicts.accuracy(values.get("predictions"), self.heldout.labels, task.accuracy["curve"])
+            return verdicts.accuracy(values.get("predictions"), self.heldout.labels, task.accuracy["curve"],
+                                     scored=self.heldout.perturbed)
         if check == "attack":
             return verdicts.attack(values, self.heldout.images, self.heldout.labels, **task.attack)
         if check == "public":
@@ -183,16 +184,18 @@ class Grader:
         from mytorch.data.fashion_mnist import CLASSES
 
         folder.mkdir(parents=True, exist_ok=True)
-        labels, artifacts = self.heldout.labels, {}
+        held, artifacts = self.heldout, {}
         for name in (name for name, expected in self.expected.items() if expected.check == "accuracy"):
             values = outcomes[name].values
             predictions, losses = values.get("predictions"), values.get("train_loss")
             if isinstance(losses, numpy.ndarray) and losses.ndim == 1 and losses.dtype.kind == "f":
                 artifacts[f"{name} training curve"] = path = folder / f"{name}-training-curve.png"
                 plots.training_curve({"train_loss": losses.tolist()}, path)
-            if verdicts.predictions_problem(predictions, labels) is None:
-                matrix = numpy.zeros((len(CLASSES), len(CLASSES)), dtype=numpy.int64)
-                numpy.add.at(matrix, (labels, predictions), 1)
+            if verdicts.predictions_problem(predictions, held.labels) is None:     # the scored images,
+                matrix = numpy.zeros((len(CLASSES), len(CLASSES)), dtype=numpy.int64)   # public classes
+                scored = held.perturbed
+                numpy.add.at(matrix, (held.public_classes(held.labels[scored]),
+                                      held.public_classes(predictions[scored])), 1)
                 artifacts[f"{name} confusion matrix"] = path = folder / f"{name}-confusion-matrix.png"
                 plots.confusion_matrix(matrix, CLASSES, path)
         return artifacts

@@ -163,20 +163,33 @@ def predictions_problem(predictions, labels):
     return None
 
 
-def accuracy(predictions, labels, curve):
+SUSPICIOUS_GAP = 0.05    # accuracy on the unperturbed copies beyond that on the perturbed images
+
+
+def accuracy(predictions, labels, curve, scored=None):
     """Credit for predicted classes along an :class:`~autograder.course.AccuracyCurve`.
 
-    predictions: (N,) integer classes from the probe; labels: (N,) the true classes,
-    which only the grader holds.
+    predictions: (N,) integer classes from the probe; labels: (N,) the true classes, which only
+    the grader holds; scored: (N,) bool, the images that count (default: all). The others are
+    unperturbed copies of test images (:mod:`autograder.heldout`): when the predictions are better
+    on them by more than SUSPICIOUS_GAP, the answers were looked up rather than computed by a
+    network, and the message says so for the staff to review.
     """
     problem = predictions_problem(predictions, labels)
     if problem:
         return Verdict(0.0, problem)
-    score = float((predictions == labels).mean())
+    scored = numpy.ones(len(labels), bool) if scored is None else scored
+    right = predictions == labels
+    score = float(right[scored].mean())
     credit = curve.credit(score)
     (low, _), (high, _) = curve.points[0], curve.points[-1]
-    return Verdict(credit, f"test accuracy {score:.2%}: {credit:.0%} of the points "
-                           f"(credit from {low:.0%}, full credit from {high:.0%})")
+    message = (f"test accuracy {score:.2%}: {credit:.0%} of the points (credit from {low:.0%}, full credit "
+               f"from {high:.0%})")
+    if not scored.all() and (copies := float(right[~scored].mean())) - score > SUSPICIOUS_GAP:
+        message += (f". SUSPICIOUS: {copies:.2%} on unperturbed copies of the test images, against "
+                    f"{score:.2%} on the perturbed ones; a trained network scores the same on both, "
+                    f"answers looked up by the public test images do not. The staff will review this.")
+    return Verdict(credit, message)
 
 
 MIN_ATTACKED = 1000          # test images an attack probe must attack, at least

@@ -60,6 +60,19 @@ def test_accuracy_is_credited_along_the_curve():
     assert verdict.credit == pytest.approx(0.75) and "test accuracy 80.00%" in verdict.message
 
 
+def test_only_the_scored_images_count_and_a_gap_on_the_unperturbed_copies_is_reported():
+    labels, scored = np.arange(200) % 10, np.arange(200) < 100
+    honest = labels.copy()
+    honest[::10] = (honest[::10] + 1) % 10                  # 90 % on both kinds
+    verdict = verdicts.accuracy(honest, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
+    assert "test accuracy 90.00%" in verdict.message and "SUSPICIOUS" not in verdict.message
+    looked_up = np.where(scored, (labels + 1) % 10, labels)  # right on the copies alone
+    looked_up[:60] = labels[:60]                            # 60 % on the perturbed images
+    verdict = verdicts.accuracy(looked_up, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
+    assert verdict.credit == 1 and "test accuracy 60.00%" in verdict.message
+    assert "SUSPICIOUS: 100.00% on unperturbed copies of the test images, against 60.00%" in verdict.message
+
+
 @pytest.mark.parametrize("predictions", [np.zeros(99, dtype=np.int64), np.zeros(100),
                                          np.zeros((100, 1), int)])
 def test_predictions_of_the_wrong_shape_or_dtype_earn_nothing(predictions):

@@ -4,10 +4,10 @@ and return plain values; the grader judges them.
 - Task 4.1 is compared with the reference's values for the same probes (hand-made IDX bytes,
   DataLoader orders).
 - Tasks 4.2 and 4.3, as the handout says, are graded by their accuracy on the held-out test set
-  (autograder/heldout.py): the grader put the training files and the perturbed test images,
-  without labels, in grader_data/, and the number of epochs in grader_data/tasks.json. The probes
-  train, classify and return the classes; only the grader, which holds the labels, computes an
-  accuracy.
+  (autograder/heldout.py): the grader put the training files, with the classes secretly
+  relabelled, and the test images, perturbed, shuffled and without labels, in grader_data/, and
+  the number of epochs in grader_data/tasks.json. The probes train, classify and return the
+  classes; only the grader, which holds the labels, computes an accuracy.
 - The attack returns its adversarial images together with the weights of the network it attacked;
   the grader checks the budget and evaluates that network itself.
 
@@ -25,10 +25,12 @@ import pytest
 import mytorch
 from hidden_helpers import fit, stand_in_mlp, use_stand_in_data_pipeline
 from mytorch import adversarial, models, train
+from mytorch.data import fashion_mnist
 from mytorch.data import DataLoader, TensorDataset, idx
 from probing import probe
 
 DATA = Path("grader_data")               # written by the grader into the working directory
+LABELS = DATA / "fashion-mnist" / "train-labels-idx1-ubyte"    # relabelled: matches no checksum
 ATTACKED_IMAGES = 2000
 
 
@@ -47,14 +49,26 @@ def stand_ins(*uses):
         yield
 
 
+@contextlib.contextmanager
+def grader_data_pipeline():
+    """The stand-in data pipeline, reading the grader's training files: its relabelled labels are
+    put, read by the stand-in parse_idx, among the arrays already verified, since they match no
+    published checksum."""
+    with stand_ins(use_stand_in_data_pipeline):
+        labels = idx.read_idx(LABELS).astype(np.int64)
+        labels.flags.writeable = False
+        fashion_mnist._arrays[LABELS.resolve()] = labels
+        yield
+
+
 def test_images():
-    """The grader's perturbed test images, standardised: (N, 1, 28, 28) float32."""
+    """The grader's test images, standardised: (N, 1, 28, 28) float32."""
     return train.standardise(np.load(DATA / "test-images.npy", allow_pickle=False))
 
 
 def training_set():
     """The standardised training images and their labels, read with the stand-in parse_idx."""
-    with stand_ins(use_stand_in_data_pipeline):
+    with grader_data_pipeline():
         return train.fashion_mnist(train=True, root=DATA / "fashion-mnist")
 
 
@@ -127,7 +141,7 @@ def mlp_on_the_test_set():
     """``train.train`` as the handout gives it (the student's MLP and training step), on the stand-in
     data pipeline."""
     options = settings("task4_2")
-    with stand_ins(use_stand_in_data_pipeline):
+    with grader_data_pipeline():
         model, history = train.train(options["model"], epochs=options["epochs"],
                                      root=DATA / "fashion-mnist", progress=False, evaluate=False)
     return {"predictions": train.predict(model, test_images()), "train_loss": np.array(history.train_loss)}
