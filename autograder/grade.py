@@ -128,9 +128,11 @@ class Grader:
             self._prepare(workspace)
             with self.sandbox.session(workspace, [self.probes], self.support) as session:
                 outcomes = {name: session.run(name) for name in expected}
+                detected = session.detected()
         tests = [self._judge(name, outcomes[name]) for name in expected]
         artifacts = self._plots(outcomes, Path(plots)) if plots is not None and self.heldout else {}
-        return self._result(tests, "\n".join(submission.notes), start, artifacts)
+        notes = [*submission.notes, *([f"Detected in the sandbox: {'; '.join(detected)}"] if detected else [])]
+        return self._result(tests, "\n".join(notes), start, artifacts)
 
     def _prepare(self, workspace):
         """Add what the probes need to a workspace: the public tests, or the held-out test set."""

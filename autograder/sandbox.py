@@ -295,7 +295,7 @@ class Session:
         self._modules = [module.name for module in probe_modules]
         self._output = {name: CappedOutput(name, limits.output_bytes) for name in ("stdout", "stderr")}
         self._started, self._broken, self._call = False, None, 0
-        self._registry, self.errors = {}, {}
+        self._registry, self.errors, self._seen = {}, {}, {}
         self._box = open_box(Path(workdir), [*probe_modules, *support], self._output)
         try:
             self._restart()
@@ -315,6 +315,12 @@ class Session:
         """Probe name -> its :class:`Registration` (task id and check), as registered in the sandbox
         ({} if it did not start)."""
         return dict(self._registry)
+
+    def detected(self):
+        """What the sandbox's audit hook saw student code do, as sentences: "network access attempted
+        (socket.connect, 3 times)". Best effort: code that tampers with its process can hide events."""
+        return [f"{runner.WATCHED[event]} ({event}, {count} time{'s' * (count != 1)})"
+                for event, count in sorted(self._seen.items())]
 
     def output(self):
         """{"stdout": text, "stderr": text}: the first ``output_bytes`` of each stream, all sandbox
@@ -353,6 +359,7 @@ class Session:
             reply = self._receive(deadline, "the probe")
             while type(reply.get("call")) is int and reply["call"] < self._call:   # stale, after a forgery
                 reply = self._receive(deadline, "the probe")
+            self._note(reply)
             status, values, message = self._interpret(reply, deadline)
         except Failure as failure:
             self._stop()
@@ -379,7 +386,9 @@ class Session:
         self._requests, self._replies, self._ended = self._box.start(config, deadline)
         self._started, self._inbox = True, bytearray()
         waiting_for = "the sandbox's start (importing the probe modules and the student's package)"
-        self._registry, self.errors = self._check_ready(self._receive(deadline, waiting_for))
+        ready = self._receive(deadline, waiting_for)
+        self._note(ready)
+        self._registry, self.errors = self._check_ready(ready)
 
     def _restart(self):
         """Start a sandbox; if it fails, stop it and mark the session broken: every later probe gets
@@ -495,6 +504,13 @@ class Session:
             return None
         frame, self._inbox = bytes(self._inbox[runner.HEADER.size:end]), self._inbox[end:]
         return frame
+
+    def _note(self, message):
+        """Count the watched audit events a message reports; anything else in its notes is ignored."""
+        notes = message.get("notes")
+        for event, count in (notes.items() if isinstance(notes, dict) else ()):
+            if event in runner.WATCHED and type(count) is int and count > 0:
+                self._seen[event] = min(self._seen.get(event, 0) + count, 10**9)
 
     def _check_ready(self, message):
         """The registry and import errors of a "ready" message, checked."""

@@ -31,6 +31,12 @@ bytes; a message is a frame of UTF-8 JSON (:func:`encode`). Requests are
 ``exit``     the same, for SystemExit or KeyboardInterrupt: the process then ends;
 ``invalid``  ``"message"``: the probe returned something that cannot be sent.
 
+Every reply, and the ready message, also carries ``"notes"``: {audit event: times} of the
+:data:`WATCHED` events (network access, programs, forks, signals, ctypes) that student code raised
+since the last reply, seen by an audit hook (``sys.addaudithook``, which no code can remove). The
+grader reports them as what it detected; student code could hide some by tampering with this
+process, so they only ever inform, never score.
+
 Student code shares this process and can forge any of it: the grader checks every reply.
 """
 import contextlib
@@ -58,6 +64,13 @@ MAX_STRING = 10_000                  # characters of a str value or an error mes
 MAX_TRACEBACK = 5                    # frames of the student's code shown with an error
 ARRAY_KINDS = "biuf"                 # bool, signed and unsigned integers, floats
 SETUP_FAILED = 125                   # exit status of a launch that could not isolate the sandbox
+WATCHED = {                          # audit events worth a note in the report, and what they mean
+    "socket.connect": "network access attempted", "socket.sendto": "network access attempted",
+    "socket.getaddrinfo": "a network name looked up", "urllib.Request": "network access attempted",
+    "subprocess.Popen": "a program started", "os.system": "a program started",
+    "os.exec": "a program started", "os.posix_spawn": "a program started", "os.fork": "a process forked",
+    "os.kill": "a signal sent", "os.killpg": "a signal sent", "ctypes.dlopen": "a C library loaded with ctypes",
+}
 
 # mount(2) flags and their statvfs counterparts (the latter as in <sys/statvfs.h>)
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
@@ -405,6 +418,33 @@ def _end_strays():
             return
 
 
+class _Watch:
+    """The audit hook's record of the WATCHED events that student code raised, while it runs."""
+    active = False
+    seen = {}
+
+    @classmethod
+    def hook(cls, event, args):
+        if cls.active and event in WATCHED:
+            cls.seen[event] = cls.seen.get(event, 0) + 1
+
+    @classmethod
+    @contextlib.contextmanager
+    def student_code(cls):
+        """Record while the block runs student code (a probe, or the import of the probe modules)."""
+        cls.active = True
+        try:
+            yield
+        finally:
+            cls.active = False
+
+    @classmethod
+    def notes(cls):
+        """{event: times} since the last call, for a reply."""
+        notes, cls.seen = cls.seen, {}
+        return notes
+
+
 def _import_probes(config):
     """Import probing.py from the harness folder and the probe modules from the probes folder, the
     workdir first on sys.path and the probes folder (the support modules) last; returns (probe name
@@ -416,7 +456,8 @@ def _import_probes(config):
     errors = {}
     for module in config["modules"]:
         try:
-            _load_module(module.removesuffix(".py"), os.path.join(probes, module))
+            with _Watch.student_code():
+                _load_module(module.removesuffix(".py"), os.path.join(probes, module))
         except Exception as error:     # whatever the student's package raises while it is imported
             errors[module] = describe(error, workdir, probes)
     return dict(probing.REGISTRY), errors
@@ -430,7 +471,8 @@ def _answer(call, probe, config, numpy):
     """
     runner = os.getpid()
     try:
-        result, failure = probe(), None
+        with _Watch.student_code():
+            result, failure = probe(), None
     except BaseException as error:     # SystemExit and KeyboardInterrupt too: they become "exit"
         failure = error
     if os.getpid() != runner:
@@ -461,17 +503,18 @@ def serve(config):
         os.set_inheritable(fd, False)
     sys.path.extend(config["site"])
     import numpy  # from the site-packages just added, before the workdir can shadow it
+    sys.addaudithook(_Watch.hook)
     probes, errors = _import_probes(config)
     _flush_output()
     registry = {name: [task, check] for name, (task, check, _) in probes.items()}
-    channel.send({"ready": {"probes": registry, "errors": errors}})
+    channel.send({"ready": {"probes": registry, "errors": errors}, "notes": _Watch.notes()})
     while (request := channel.receive()) is not None:
         call, name = request["call"], request["probe"]
         if name in probes:
             reply, arrays = _answer(call, probes[name][-1], config, numpy)
         else:
             reply, arrays = {"call": call, "status": "invalid", "message": f"no probe called {name!r}"}, ()
-        channel.send(reply, arrays)
+        channel.send({**reply, "notes": _Watch.notes()}, arrays)
         if reply["status"] == "exit":
             os._exit(1)
 

@@ -837,6 +837,7 @@ def test_the_network_is_unreachable(engine, workdir, probes, server):
     with open_session(workdir, probes, engine) as session:
         outcome = session.run("connects")
         assert_carries_on(session)
+        assert "network access attempted (socket.connect, 2 times)" in session.detected()
     unreachable, refused = f"OSError {errno.ENETUNREACH}", f"ConnectionRefusedError {errno.ECONNREFUSED}"
     assert outcome.values["outside"] == unreachable
     assert outcome.values["grader"] in (unreachable, refused), "the sandbox's loopback, if any, is its own"
