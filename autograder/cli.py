@@ -2,9 +2,10 @@
 
     autograder release hw1 [hw2 ...] | --all   [--check] [--zip] [--out DIR]
     autograder grade SUBMISSION [SUBMISSION ...] --assignment hw3 [--public]
-                     [--engine local|docker] [--gpus]
+                     [--engine local|docker] [--gpus] [--sandbox-python PATH]
                      [--format gradescope|junit|json|markdown|html ...] [--out DIR]
     autograder check-course [ASSIGNMENT ...] [--engine local|docker]
+    autograder gradescope ASSIGNMENT [-o PATH] [--python 3.11]
 """
 import argparse
 import math
@@ -17,6 +18,7 @@ from autograder.course import Course, CourseError
 from autograder.solutions import MarkerError
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+DEFAULT_GRADESCOPE_PYTHON = "3.11"     # python3 of Debian bookworm, the base the tests stand in with
 
 
 def release_command(course, names, check=False, zip_out=None):
@@ -43,17 +45,20 @@ def release_command(course, names, check=False, zip_out=None):
 
 
 def grade_command(course, submissions, assignment_name, formats, out_dir, public=False, engine="local",
-                  gpus=False):
+                  gpus=False, sandbox_python=None):
     """Grade submissions in sandboxes of ``engine``, print each one's score table and write the chosen
-    reports and plots to ``out_dir`` (to ``out_dir/<submission name>`` for several, then print the
-    class table)."""
+    reports to ``out_dir`` (to ``out_dir/<submission name>`` for several, then print the class
+    table), with the plots when a chosen report shows them (matplotlib is needed then only)."""
     from autograder.grade import Grader     # the sandbox and its dependencies, only when grading
 
-    grader = Grader(course, course.assignment(assignment_name), public=public, engine=engine, gpus=gpus)
+    grader = Grader(course, course.assignment(assignment_name), public=public, engine=engine, gpus=gpus,
+                    sandbox_python=sandbox_python)
+    plotted = set(formats) & set(reports.WITH_PLOTS)
     results = {}
     for submission in submissions:
         folder = out_dir if len(submissions) == 1 else out_dir / submission.name.split(".")[0]
-        results[submission.name] = result = grader.grade(submission, plots=folder / "plots")
+        plots = folder / "plots" if plotted else None
+        results[submission.name] = result = grader.grade(submission, plots=plots)
         print(f"{submission}:\n{table.render(result)}")
         for fmt, path in reports.write_all(result, folder, formats).items():
             print(f"{fmt}: {path}")
@@ -88,6 +93,22 @@ def check_course_command(course, names, engine="local"):
     return 1 if failures else 0
 
 
+def gradescope_command(course, name, out, python):
+    """Write the Gradescope autograder archive of the assignment ``name`` to ``out`` (default
+    ``dist/<assignment>_autograder.zip``) and print its path and size."""
+    from autograder import gradescope, images     # Docker's SDK and pip, only when packaging
+
+    assignment = course.assignment(name)
+    try:
+        path = gradescope.build(course, assignment, out or Path("dist") / f"{assignment.name}_autograder.zip",
+                                python)
+    except images.ImageError as error:     # pip or the data set: the message says what to do
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    print(f"{assignment.name}: Gradescope autograder {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="autograder",
                                      description="Release and grade the course's assignments.")
@@ -114,22 +135,43 @@ def main(argv=None):
     grade_parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the reports")
     grade_parser.add_argument("--gpus", action="store_true",
                               help="give the sandbox the machine's GPUs (docker engine, GPU image)")
+    grade_parser.add_argument("--sandbox-python", type=Path, metavar="PATH",
+                              help="the interpreter that runs student code (local engine; default: the "
+                                   "grader's own), e.g. a venv with only the sandbox's packages")
     check_parser = commands.add_parser("check-course", help="the reference scores every point, the "
                                                             "templates none")
     check_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    gradescope_parser = commands.add_parser(
+        "gradescope", help="package an assignment's grader as a Gradescope autograder archive",
+        description="Write the archive to upload as an assignment's Gradescope autograder: setup.sh, "
+                    "run_autograder, the course files that grading needs and wheels for the target "
+                    "Python (see infra/README.md).")
+    gradescope_parser.add_argument("assignment", metavar="ASSIGNMENT", help="e.g. hw1 or hw1_autodiff")
+    gradescope_parser.add_argument("-o", "--out", type=Path, metavar="PATH",
+                                   help="the archive (default: dist/<assignment>_autograder.zip)")
+    gradescope_parser.add_argument("--python", default=DEFAULT_GRADESCOPE_PYTHON, metavar="X.Y",
+                                   help="the python3 of the Gradescope base image, for which the wheels "
+                                        f"are bundled (default: {DEFAULT_GRADESCOPE_PYTHON}, as Debian "
+                                        "bookworm). Gradescope's Ubuntu 22.04 base has 3.10, too old for "
+                                        "the kit; its Ubuntu 24.04 base has 3.12: pass --python 3.12")
     for sub in (grade_parser, check_parser):
         sub.add_argument("--engine", choices=sandbox.ENGINES, default="local",
                          help="where student code runs: a process on this machine (local, the default) or a "
                               "container of the sandbox image (docker; `make images` builds it)")
     args = parser.parse_args(argv)
+    if args.command == "grade" and args.sandbox_python and args.engine != "local":
+        grade_parser.error("--sandbox-python is for the local engine; the docker engine runs its image's "
+                           "own Python")
 
     try:
         course = Course(args.course)
         if args.command == "grade":
             return grade_command(course, args.submissions, args.assignment, args.formats or [], args.out,
-                                 args.public, args.engine, args.gpus)
+                                 args.public, args.engine, args.gpus, args.sandbox_python)
         if args.command == "check-course":
             return check_course_command(course, args.assignments, args.engine)
+        if args.command == "gradescope":
+            return gradescope_command(course, args.assignment, args.out, args.python)
         if not args.all and not args.assignments:
             release_parser.error("name an assignment (e.g. hw1) or pass --all")
         return release_command(course, None if args.all else args.assignments,

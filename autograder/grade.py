@@ -57,17 +57,19 @@ class Grader:
     data set's own folder, as the default sandbox does. With ``public=True`` the public tests grade
     instead, one probe per test file (autograder/public_tests.py).
 
-    The sandbox is ``sandbox``, or the one of ``engine`` ("local": a process on this machine,
-    "docker": a container; ``gpus`` gives the container the machine's GPUs) with the assignment's
-    limits.
+    The sandbox is ``sandbox``, or the one of ``engine`` ("local": a process on this machine, run by
+    ``sandbox_python`` if given, else by the grader's interpreter; "docker": a container, ``gpus``
+    gives it the machine's GPUs) with the assignment's limits.
     """
 
-    def __init__(self, course, assignment, sandbox=None, public=False, engine="local", gpus=False):
+    def __init__(self, course, assignment, sandbox=None, public=False, engine="local", gpus=False,
+                 sandbox_python=None):
         self.course, self.assignment, self.public = course, assignment, public
         self.heldout = HeldOut.load() if assignment.needs_test_set and not public else None
         hidden = [self.heldout.source] if self.heldout else []
         self.sandbox = sandbox or make_sandbox(engine, Limits.from_assignment(assignment),
-                                               course_root=course.root, hide=hidden, gpus=gpus)
+                                               course_root=course.root, hide=hidden, gpus=gpus,
+                                               python=sandbox_python)
         if not all(self.sandbox.hides(folder) for folder in hidden):
             raise CourseError(f"the sandbox for {assignment.name} must hide the data set at {hidden[0]}")
         if public:

@@ -65,7 +65,8 @@ PROBE = ("import json, platform, sys; "
 
 
 class ImageError(RuntimeError):
-    """A sandbox image cannot be built; the message says why and what to do."""
+    """A sandbox image, or a Gradescope archive (:mod:`autograder.gradescope` shares the wheel and
+    data helpers), cannot be built; the message says why and what to do."""
 
 
 def harness_digest():
@@ -158,8 +159,8 @@ def build_local_base(client, log=print):
     log(f"making {LOCAL_BASE} with debootstrap from {mirror}")
     with tempfile.TemporaryDirectory(prefix="mytorch-base-") as folder:
         rootfs, archive = Path(folder) / "rootfs", Path(folder) / "rootfs.tar"
-        _run(["debootstrap", "--variant=minbase", f"--include={DEBIAN_PACKAGES}", DEBIAN_SUITE,
-              str(rootfs), mirror], "debootstrap")
+        run_command(["debootstrap", "--variant=minbase", f"--include={DEBIAN_PACKAGES}", DEBIAN_SUITE,
+                     str(rootfs), mirror], "debootstrap")
         for pattern in LOCAL_BASE_JUNK:
             for path in rootfs.glob(pattern):
                 if path.is_dir() and not path.is_symlink():
@@ -213,12 +214,48 @@ def has_cuda(client, base):
     return any(variable.startswith("CUDA_VERSION=") for variable in environment)
 
 
-def _run(command, what):
-    """Run ``command``; on failure, raise an ImageError with the end of its output."""
-    done = subprocess.run(command, capture_output=True, text=True)
+def run_command(command, what, env=None):
+    """Run ``command`` (in the environment ``env``, default this one's); on failure, raise an
+    ImageError with the end of its output."""
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
         raise ImageError(f"{what} failed (exit status {done.returncode}):\n{tail}")
+
+
+def manylinux_platforms(machine, glibc):
+    """pip's platform tags of the wheels that run on ``machine`` ("x86_64") with glibc ``glibc``
+    ("2.36") or newer: manylinux2014 and every manylinux_2_N up to that version."""
+    glibc_minor = int(glibc.split(".")[1])
+    return [f"manylinux2014_{machine}", *(f"manylinux_2_{n}_{machine}" for n in range(5, glibc_minor + 1))]
+
+
+def download_wheels(dest, requirements, python, platforms, deps=False):
+    """``pip download`` into ``dest`` the wheels (never a source distribution) of ``requirements``
+    (pip's arguments: names, wheel paths, ``--requirement=FILE``, ``--constraint=FILE``) for
+    CPython ``python`` ((major, minor)) on any of ``platforms``; with ``deps``, their dependencies
+    too. Raises ImageError if pip fails."""
+    major, minor = python
+    run_command([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                 *(() if deps else ("--no-deps",)), "--only-binary=:all:", "--python-version",
+                 f"{major}.{minor}", "--implementation", "cp", "--abi", f"cp{major}{minor}",
+                 *(f"--platform={tag}" for tag in platforms), "--dest", str(dest), *requirements],
+                "pip download")
+
+
+def gzipped_fashion_mnist(folder):
+    """Write the four Fashion-MNIST files into ``folder`` as ``NAME.gz``, as found and verified here
+    (gzipped here, reproducibly, if found uncompressed). Raises ImageError if they are not here."""
+    try:
+        directory = fashion_mnist.find_fashion_mnist(download=False)
+    except (FileNotFoundError, fashion_mnist.ChecksumError) as err:
+        raise ImageError(f"Fashion-MNIST is needed (`make data` fetches it):\n{err}") from err
+    for name in fashion_mnist.FILES:
+        target = Path(folder) / f"{name}.gz"
+        if (directory / target.name).is_file():
+            shutil.copyfile(directory / target.name, target)
+        else:   # found uncompressed
+            target.write_bytes(gzip.compress((directory / name).read_bytes(), mtime=0))
 
 
 def _stage_wheels(context, requirements, found, log):
@@ -232,30 +269,15 @@ def _stage_wheels(context, requirements, found, log):
     (major, minor), (libc, libc_version), machine = found["python"], found["libc"], found["machine"]
     if libc != "glibc":
         raise ImageError(f"the base's C library is {libc or 'not glibc'}: the wheels need glibc (manylinux)")
-    glibc_minor = int(libc_version.split(".")[1])
-    platforms = [f"manylinux2014_{machine}",
-                 *(f"manylinux_2_{n}_{machine}" for n in range(5, glibc_minor + 1))]
     log(f"wheelhouse for CPython {major}.{minor}, glibc {libc_version}, {machine}: {', '.join(requirements)}")
-    _run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-          "--only-binary=:all:", "--python-version", f"{major}.{minor}", "--implementation", "cp",
-          "--abi", f"cp{major}{minor}", *(f"--platform={tag}" for tag in platforms), "--dest",
-          str(context / "wheels"), *(f"--requirement={DOCKER_DIR / name}" for name in requirements)],
-         "pip download")
+    download_wheels(context / "wheels", [f"--requirement={DOCKER_DIR / name}" for name in requirements],
+                    (major, minor), manylinux_platforms(machine, libc_version))
 
 
 def _stage_data(context):
     """``data/``: the four Fashion-MNIST files gzipped, as found and verified here, and ``SHA256SUMS``."""
-    try:
-        directory = fashion_mnist.find_fashion_mnist(download=False)
-    except (FileNotFoundError, fashion_mnist.ChecksumError) as err:
-        raise ImageError(f"the images need Fashion-MNIST (`make data` fetches it):\n{err}") from err
     (context / "data").mkdir()
-    for name in fashion_mnist.FILES:
-        target = context / "data" / f"{name}.gz"
-        if (directory / target.name).is_file():
-            shutil.copyfile(directory / target.name, target)
-        else:   # found uncompressed
-            target.write_bytes(gzip.compress((directory / name).read_bytes(), mtime=0))
+    gzipped_fashion_mnist(context / "data")
     sums = "".join(f"{digest}  {name}\n" for name, digest in fashion_mnist.FILES.items())
     (context / "SHA256SUMS").write_text(sums)
 

@@ -15,6 +15,12 @@ Isolation (:meth:`LocalSandbox.isolation` says what is in force on a machine):
 - rlimits cap CPU time, address space, processes, file size and open files, and no core dumps;
 - stdout and stderr are drained by threads; the first ``output_bytes`` of each are kept.
 
+Where the kernel refuses namespaces (in a container such as Gradescope's), the sandbox runs at the
+workdir's own path; as root, still as the session's uid, which must then be able to run the
+sandbox's interpreter and to reach the workdir: the session lends it the search bit of the
+grader's closed folders above the workdir (tempfile's 0700 ones) and takes it back at its close.
+Secrets are then kept by permissions alone: every folder of them must be closed to other users.
+
 The runner, probing.py and the probe modules are copied into the workdir's ``.sandbox`` folder,
 and the two protocol pipes are inherited by the sandbox process.
 """
@@ -34,8 +40,8 @@ import sysconfig
 from pathlib import Path
 
 from autograder import sandbox_runner as runner
-from autograder.sandbox import (ENVIRONMENT, EXIT_GRACE_SECONDS, RUNNER_FILES, Limits, Session,
-                                exit_message, own_workdir)
+from autograder.sandbox import (ENVIRONMENT, EXIT_GRACE_SECONDS, RUNNER_FILES, EngineError, Limits,
+                                Session, exit_message, own_workdir)
 
 SANDBOX_UIDS = range(2_000_000_000, 2_000_000_064)  # used by no account, dynamic user or usual subuid range
 UID_LOCKS = Path("/run/mytorch-sandbox")            # one lock file per leased uid
@@ -75,11 +81,27 @@ def _namespaces(as_root, isolate_network):
     return namespaces if trial.returncode == 0 else None
 
 
+@functools.cache
+def _unusable(python, site, uid):
+    """Why ``uid`` cannot start ``python`` and import NumPy from ``site`` as the sandbox does (the
+    end of the error), or None if it can; tried once per interpreter and uid."""
+    check = f"import sys; sys.path.extend({list(site)!r}); import numpy"
+    try:
+        trial = subprocess.run([python, *runner.PYTHON_FLAGS, "-c", check], user=uid, group=uid,
+                               extra_groups=[], env={}, cwd="/", capture_output=True, text=True, timeout=60,
+                               check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:    # exec refused, or a hang
+        return f"{type(error).__name__}: {error}"
+    return None if trial.returncode == 0 else (trial.stderr.strip().splitlines() or ["no message"])[-1]
+
+
 def _kill_uid(uid):
     """SIGKILL every process of ``uid`` on the machine (as root): kill(-1) sent by a helper running
-    as that uid reaches all its processes at once, so even a fork bomb cannot outrun it."""
-    subprocess.run([shutil.which("kill") or "/bin/kill", "-KILL", "-1"], user=uid, group=uid, extra_groups=[],
-                   env={}, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    as that uid reaches all its processes at once, so even a fork bomb cannot outrun it. The helper
+    is /bin/sh's builtin kill: minimal images (a Gradescope base, Debian's minbase) have no kill
+    program, and the grader's Python may lie where the uid cannot run it."""
+    subprocess.run(["/bin/sh", "-c", "kill -KILL -1"], user=uid, group=uid, extra_groups=[], env={},
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    check=False, timeout=30)
 
 
@@ -223,7 +245,8 @@ class LocalSandbox:
             processes = (f"processes: {unavailable}; a stop kills the process group"
                          + (" and every process of the session's uid" if self.as_root else
                             ": processes that leave it survive"))
-            files = f"files: secrets {unavailable}"
+            files = f"files: secrets {unavailable}" + (
+                "; the session's uid reads only what every user may" if self.as_root else "")
         resources = (f"limits: {limits.probe_seconds:g} s per probe, {limits.total_seconds:g} s per session "
                      f"(wall clock and CPU), {limits.memory_mb} MB of address space, {limits.processes} "
                      f"processes, {limits.file_size_mb} MB per file, {limits.open_files} open files, no core "
@@ -256,16 +279,48 @@ class _LocalBox:
     def __init__(self, sandbox, workdir, files, output):
         self._sandbox, self._limits, self._output = sandbox, sandbox.limits, output
         self._workdir = own_workdir(workdir, [sandbox.course_root, *sandbox.kept])
-        self._process, self._workdir_fd, self._closed = None, None, False
+        self._process, self._workdir_fd, self._closed, self._opened = None, None, False, []
         self._lease = _UidLease(sandbox.uids) if sandbox.as_root else None
         self._uid = None if self._lease is None else self._lease.uid
         try:
             self._workdir_fd = os.open(self._workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             self._workdir_mode = os.stat(self._workdir_fd).st_mode
+            if self._uid is not None and sandbox.namespaces is None:    # runs on the real file system
+                self._let_through()
+                self._check_interpreter()
             self._install(files)
         except BaseException:
             self.close()
             raise
+
+    def _let_through(self):
+        """Let the session's uid reach the workdir at its own path (no namespaces, so no bind mount):
+        add the search bit for others, never the read bit, to each folder above it that is the
+        grader's and lacks it, such as tempfile's 0700 folders; :meth:`close` takes it back.
+
+        The uid has no groups, so only the bits for others count. A folder of another owner that
+        shuts it out is left alone, and an EngineError says so. Sessions at the same time under one
+        closed folder would take the bit back from each other: the grader runs one at a time.
+        """
+        for folder in reversed(self._workdir.parents):     # from / down
+            info = os.stat(folder)
+            if info.st_mode & stat.S_IXOTH:
+                continue
+            if info.st_uid != os.getuid():
+                raise EngineError(f"the sandbox's uid cannot reach its workdir {self._workdir}: {folder} "
+                                  f"belongs to uid {info.st_uid} and is closed to others")
+            self._opened.append((folder, stat.S_IMODE(info.st_mode)))
+            os.chmod(folder, stat.S_IMODE(info.st_mode) | stat.S_IXOTH)
+
+    def _check_interpreter(self):
+        """Raise an EngineError if the session's uid cannot run the sandbox's interpreter and import
+        NumPy from its site-packages, as where the interpreter lies in a closed folder (/root)."""
+        sandbox = self._sandbox
+        problem = _unusable(sandbox.python, sandbox.site, self._uid)
+        if problem is not None:
+            raise EngineError(f"the sandbox's interpreter {sandbox.python} does not work for the sandbox's "
+                              f"uid ({problem}): it, its standard library and its site-packages must be "
+                              f"readable and searchable by every user, outside closed folders")
 
     def _install(self, files):
         """Copy the runner, probing.py and the probe and support modules into workdir/.sandbox/
@@ -359,7 +414,8 @@ class _LocalBox:
 
     def close(self):
         """Stop the sandbox, remove the workdir's .sandbox folder, give the workdir back to the
-        grader's uid and mode, and release the session's uid. Idempotent."""
+        grader's uid and mode, close the folders above it again, and release the session's uid.
+        Idempotent."""
         if self._closed:
             return
         self._closed = True
@@ -371,5 +427,7 @@ class _LocalBox:
                 os.chown(self._workdir_fd, os.getuid(), os.getgid())
                 os.chmod(self._workdir_fd, stat.S_IMODE(self._workdir_mode))
             os.close(self._workdir_fd)
+        for folder, mode in reversed(self._opened):
+            os.chmod(folder, mode)
         if self._lease is not None:
             self._lease.release()

@@ -259,13 +259,18 @@ def own_workdir(workdir, needed=()):
     return resolved
 
 
-def make_sandbox(engine, limits, *, course_root=None, hide=(), gpus=False):
+def make_sandbox(engine, limits, *, course_root=None, hide=(), gpus=False, python=None):
     """The sandbox of ``engine`` ("local" or "docker") with ``limits``; ``course_root`` and ``hide``
-    say what the local engine hides, ``gpus`` asks the docker engine for the GPUs."""
+    say what the local engine hides, ``python`` is its interpreter (default: the grader's own),
+    ``gpus`` asks the docker engine for the GPUs. The docker engine runs its image's interpreter:
+    it refuses ``python`` (ValueError)."""
     if engine == "local":
         from autograder.local_sandbox import LocalSandbox
-        return LocalSandbox(limits, course_root=course_root, hide=hide)
+        return LocalSandbox(limits, course_root=course_root, hide=hide, python=python)
     if engine == "docker":
+        if python is not None:
+            raise ValueError("the docker engine runs the sandbox image's own Python: a sandbox interpreter "
+                             "is for the local engine only")
         from autograder.docker_sandbox import DockerSandbox
         return DockerSandbox(limits, gpus=gpus)
     raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")

@@ -1,4 +1,5 @@
-"""Fixtures for the tests that need a Docker engine: a client, and the sandbox's images.
+"""Fixtures for the tests that need a Docker engine: a client, the sandbox's images, and the base
+image that stands in for Gradescope's.
 
 Without an engine these tests are skipped, with the reason, unless ``MYTORCH_REQUIRE_DOCKER=1``
 (set it where an engine must be there, as on the grading servers): then they fail.
@@ -44,3 +45,18 @@ def sandbox_image(docker_client):
     if not fresh:
         image = images.build("cpu", client=docker_client)
     return image
+
+
+@pytest.fixture(scope="session")
+def gradescope_base(docker_client):
+    """``mytorch-base:bookworm`` (a minimal Debian with python3 and venv), standing in for
+    Gradescope's base image; made with debootstrap first if it is missing (root only)."""
+    try:
+        return docker_client.images.get(images.LOCAL_BASE)
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        images.build_local_base(docker_client)
+    except images.ImageError as err:
+        unavailable(f"no {images.LOCAL_BASE} here, and it cannot be made ({err})")
+    return docker_client.images.get(images.LOCAL_BASE)

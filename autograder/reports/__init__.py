@@ -17,6 +17,7 @@ from pathlib import Path
 from autograder.reports import gradescope, html, json_report, junit, markdown
 
 FORMATS = {"gradescope": gradescope, "junit": junit, "json": json_report, "markdown": markdown, "html": html}
+WITH_PLOTS = ("json", "markdown", "html")     # the formats that show the plots, or list their files
 
 
 def write_all(result, out_dir, formats=tuple(FORMATS)):

@@ -7,12 +7,14 @@ sandbox cannot read; ``--public`` grades with the public tests instead. The dock
 the same: every point for the reference, none for the templates.
 """
 import json
+import sys
 import zipfile
 
 import pytest
 
 from autograder import cli, docker_sandbox
 from autograder.grade import Grader
+from autograder.sandbox import Limits, make_sandbox
 from submissions import COURSE, reference_copy, replace, template_copy
 
 FAST = ["hw1", "hw2", "hw3"]        # hw4 trains networks: its reference is graded once, as slow
@@ -247,3 +249,12 @@ def test_an_engine_that_cannot_run_says_so(tmp_path, capsys, monkeypatch):
     finally:
         docker_sandbox._client.cache_clear()
     assert "autograder: the Docker engine is not reachable" in capsys.readouterr().err
+
+
+def test_a_sandbox_interpreter_is_for_the_local_engine_alone(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["grade", str(tmp_path), "--assignment", "hw1", "--engine", "docker",
+                  "--sandbox-python", sys.executable])
+    assert exited.value.code == 2 and "--sandbox-python is for the local engine" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="a sandbox interpreter is for the local engine only"):
+        make_sandbox("docker", Limits(), python=sys.executable)

@@ -11,12 +11,15 @@ elsewhere they are skipped with the reason. The grading machine has all of it.
 import errno
 import json
 import os
+import shutil
 import socket
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import docker
+import numpy as np
 import pytest
 
 from autograder import docker_sandbox, images
@@ -24,7 +27,7 @@ from autograder import sandbox_runner as runner
 from autograder.course import Course
 from autograder.docker_sandbox import DockerSandbox
 from autograder.local_sandbox import SANDBOX_UIDS, LocalSandbox
-from autograder.sandbox import Limits, Session
+from autograder.sandbox import EngineError, Limits, Session
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = LocalSandbox()
@@ -884,6 +887,102 @@ def test_the_workdir_is_given_back_to_the_grader(workdir, probes):
     assert not (workdir / ".sandbox").exists()
     assert stat.S_IMODE(workdir.stat().st_mode) == mode
     assert {path.stat().st_uid for path in [workdir, *workdir.rglob("*")]} == {os.getuid()}
+
+
+# ------------------------------------------------------------------ the local engine without namespaces
+
+# Where the kernel refuses namespaces (a Gradescope container), the sandbox runs at the workdir's
+# own path as the session's uid. These tests take the namespaces away from a sandbox by hand.
+as_root_alone = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (a uid per session)")
+WHERE = """
+import os
+from probing import probe
+import mytorch
+
+
+@probe("task3_1")
+def where():
+    try:
+        listing = f"listed {len(os.listdir('..'))} entries"
+    except OSError as error:
+        listing = type(error).__name__
+    return {"who": mytorch.WHO, "uid": os.getuid(), "cwd": os.getcwd(), "listing": listing}
+"""
+
+
+def usable_by_all(python):
+    """Whether a uid without groups can run ``python``."""
+    uid = SANDBOX_UIDS[-1]
+    try:
+        trial = subprocess.run([python, "-c", "pass"], user=uid, group=uid, extra_groups=[],
+                               capture_output=True)
+    except PermissionError:
+        return False
+    return trial.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def open_python(tmp_path_factory):
+    """A venv's interpreter that every uid may run, with a copy of the grader's NumPy: as the
+    sandbox's, where the grader's own interpreter lies in a closed folder (such as /root)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    bases = [sys._base_executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
+    base = next((python for python in bases if Path(python).is_file() and usable_by_all(python)), None)
+    if base is None:
+        pytest.skip(f"no Python {version} here that every user may run: {', '.join(bases)}")
+    folder = tmp_path_factory.mktemp("open-python")
+    folder.chmod(0o755)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
+    site = folder / "venv" / "lib" / f"python{version}" / "site-packages"
+    for package in (Path(np.__file__).parent, Path(np.__file__).parent.with_name("numpy.libs")):
+        if package.is_dir():
+            shutil.copytree(package, site / package.name)
+    return folder / "venv" / "bin" / "python"
+
+
+def without_namespaces(python):
+    sandbox = LocalSandbox(Limits(probe_seconds=10), python=python)
+    sandbox.namespaces = None
+    return sandbox
+
+
+def modes(paths):
+    return {path: stat.S_IMODE(path.stat().st_mode) for path in paths}
+
+
+@as_root_alone
+def test_local_engine_without_namespaces_reaches_a_workdir_in_closed_folders(tmp_path, open_python):
+    workdir = tmp_path / "submission-x" / "work"       # tempfile.TemporaryDirectory's folder: 0700
+    for name, text in STUDENT.items():
+        (workdir / name).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / name).write_text(text)
+    workdir.parent.chmod(0o700)
+    (tmp_path / "probes.py").write_text(WHERE)
+    before = modes(workdir.parents)
+    with without_namespaces(open_python).session(workdir, [tmp_path / "probes.py"]) as session:
+        during = modes(workdir.parents)
+        outcome = session.run("where")
+    assert outcome.status == "ok", outcome
+    values = outcome.values
+    assert values["who"] == "student" and values["uid"] in SANDBOX_UIDS and values["cwd"] == str(workdir)
+    assert values["listing"] == "PermissionError", "the uid may pass through the folder, never list it"
+    assert during[workdir.parent] == 0o701
+    assert all(mode & stat.S_IXOTH for mode in during.values())
+    assert modes(workdir.parents) == before
+    assert {path.stat().st_uid for path in [workdir, *workdir.rglob("*")]} == {os.getuid()}
+
+
+@as_root_alone
+def test_local_engine_without_namespaces_refuses_an_interpreter_its_uid_cannot_run(tmp_path, workdir,
+                                                                                    probes, open_python):
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    (closed / "python").symlink_to(open_python)
+    before = modes(workdir.parents)
+    with pytest.raises(EngineError, match=f"the sandbox's interpreter {closed / 'python'} does not work for "
+                                          f"the sandbox's uid .*PermissionError"):
+        without_namespaces(closed / "python").session(workdir, [probes])
+    assert modes(workdir.parents) == before
 
 
 # ------------------------------------------------------------------ configuration
