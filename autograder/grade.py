@@ -133,7 +133,7 @@ class Grader:
                 detected = session.detected()
         tests = [self._judge(name, outcomes[name]) for name in expected]
         artifacts = self._plots(outcomes, Path(plots)) if plots is not None and self.heldout else {}
-        notes = [*submission.notes, *([f"Detected in the sandbox: {'; '.join(detected)}"] if detected else [])]
+        notes = [*submission.notes, *[f"Detected in the sandbox: {'; '.join(detected)}"] * bool(detected)]
         return self._result(tests, "\n".join(notes), start, artifacts)
 
     def _prepare(self, workspace):
