@@ -39,7 +39,7 @@ WORKDIR = "/work"
 PROBES = "/sandbox/probes"
 CHANNEL = "/sandbox/channel"
 SOCKET = "socket"                  # the grader's listening socket, in the channel folder
-LABEL = "org.mytorch.sandbox"      # on every container of this engine
+LABEL = "org.mytorch.sandbox"      # on every container of this engine: the grader's pid
 CGROUP_RLIMITS = ("RLIMIT_AS", "RLIMIT_NPROC")   # left to the container's memory and pids limits
 
 
@@ -122,7 +122,7 @@ class DockerSandbox:
             nano_cpus=int(limits.cpus * 1e9), pids_limit=limits.processes,
             tmpfs={"/tmp": f"rw,nosuid,nodev,size={limits.file_size_mb}m,mode=1777"},
             shm_size=f"{limits.file_size_mb}m", environment={**ENVIRONMENT, "HOME": "/tmp"},
-            working_dir=WORKDIR, hostname="sandbox", labels={LABEL: "1"},
+            working_dir=WORKDIR, hostname="sandbox", labels={LABEL: str(os.getpid())},
             log_config=docker.types.LogConfig(type="none"), stdin_open=False, tty=False)
         if self.gpus:
             options["device_requests"] = [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]

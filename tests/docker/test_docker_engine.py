@@ -4,6 +4,7 @@ The attacks on the sandbox run on both engines in tests/grader/test_sandbox.py; 
 container of a live session is inspected: every lock the engine promises is in its HostConfig.
 """
 import io
+import os
 
 import pytest
 
@@ -32,7 +33,7 @@ def session(sandbox_image, tmp_path):
 
 
 def live_container(docker_client):
-    [container] = docker_client.containers.list(filters={"label": docker_sandbox.LABEL})
+    [container] = docker_client.containers.list(filters={"label": f"{docker_sandbox.LABEL}={os.getpid()}"})
     return container
 
 

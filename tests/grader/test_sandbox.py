@@ -497,7 +497,8 @@ def leftovers(engine, uid):
     """What the engine's sandboxes left: the processes of ``uid`` (local), the containers (docker)."""
     if engine == "local":
         return processes_of(uid)
-    return docker.from_env().containers.list(all=True, filters={"label": docker_sandbox.LABEL})
+    mine = f"{docker_sandbox.LABEL}={os.getpid()}"       # not those of other graders on this machine
+    return docker.from_env().containers.list(all=True, filters={"label": mine})
 
 
 def skip_unless_root(engine):
