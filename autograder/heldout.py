@@ -15,7 +15,8 @@ data defeat answers prepared outside the sandbox, and cost a network trained ins
 - **A secret order.** The images come shuffled, so the public test labels in their public order
   score what guessing scores.
 - **Secret class names.** The training labels are relabelled by a secret permutation of the
-  classes, and the grader scores predictions against the test labels relabelled the same way. A
+  classes that moves every class, and the grader scores predictions against the test labels
+  relabelled the same way. A
   network trained in the sandbox learns the relabelled classes; a network trained beforehand and
   shipped in the code, or memorised labels, answer in the public classes and score as guessing.
 
@@ -83,7 +84,7 @@ class HeldOut:
         images = np.concatenate([perturbed, originals[copies]])
         kinds = np.concatenate([np.ones(len(perturbed), bool), np.zeros(ORIGINALS, bool)])
         order = rng.permutation(len(images))
-        classes = rng.permutation(len(fashion_mnist.CLASSES))
+        classes = _derangement(rng, len(fashion_mnist.CLASSES))
         _, train_labels = fashion_mnist.load_fashion_mnist(root=source, train=True, download=False)
         return cls(images[order], classes[np.concatenate([labels, labels[copies]])[order]], kinds[order],
                    classes, classes[np.asarray(train_labels, dtype=np.int64)].astype(np.uint8), source)
@@ -105,3 +106,11 @@ class HeldOut:
         (folder / TRAIN_LABELS).write_bytes(header + self.train_labels.tobytes())
         np.save(folder.parent / TEST_IMAGES, self.images, allow_pickle=False)
         (folder.parent / SETTINGS).write_text(json.dumps(settings, indent=1, sort_keys=True))
+
+
+def _derangement(rng, n):
+    """A random permutation of range(n) that moves every element: no public class keeps its name."""
+    while True:
+        order = rng.permutation(n)
+        if (order != np.arange(n)).all():
+            return order
