@@ -182,6 +182,8 @@ class Box(Protocol):
 
 def exit_message(returncode, limits):
     """A sentence on how a sandbox process ended, from its exit status (negative: a signal)."""
+    if returncode == runner.CHANNEL_LOST:
+        return "the sandbox lost its channel to the grader (student code closed or replaced its descriptors)"
     if returncode >= 0:
         hint = " (student code called os._exit?)" if returncode != runner.SETUP_FAILED else ""
         return f"the sandbox process exited with status {returncode}{hint}"

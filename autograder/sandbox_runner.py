@@ -64,12 +64,14 @@ MAX_STRING = 10_000                  # characters of a str value or an error mes
 MAX_TRACEBACK = 5                    # frames of the student's code shown with an error
 ARRAY_KINDS = "biuf"                 # bool, signed and unsigned integers, floats
 SETUP_FAILED = 125                   # exit status of a launch that could not isolate the sandbox
+CHANNEL_LOST = 124                   # exit status of a runner whose channel student code closed
 WATCHED = {                          # audit events worth a note in the report, and what they mean
     "socket.connect": "network access attempted", "socket.sendto": "network access attempted",
     "socket.getaddrinfo": "a network name looked up", "urllib.Request": "network access attempted",
     "subprocess.Popen": "a program started", "os.system": "a program started",
     "os.exec": "a program started", "os.posix_spawn": "a program started", "os.fork": "a process forked",
-    "os.kill": "a signal sent", "os.killpg": "a signal sent", "ctypes.dlopen": "a C library loaded with ctypes",
+    "os.kill": "a signal sent", "os.killpg": "a signal sent",
+    "ctypes.dlopen": "a C library loaded with ctypes",
 }
 
 # mount(2) flags and their statvfs counterparts (the latter as in <sys/statvfs.h>)
@@ -458,7 +460,8 @@ def _import_probes(config):
         try:
             with _Watch.student_code():
                 _load_module(module.removesuffix(".py"), os.path.join(probes, module))
-        except Exception as error:     # whatever the student's package raises while it is imported
+        except BaseException as error:     # whatever the student's package raises while it is imported,
+            #                                sys.exit() too: the other probe modules may still load
             errors[module] = describe(error, workdir, probes)
     return dict(probing.REGISTRY), errors
 
@@ -497,7 +500,15 @@ def _answer(call, probe, config, numpy):
 def serve(config):
     """Import the probes, report ``{"ready": {"probes": {name: [task, check]}, "errors": {module: error}}}``,
     then answer requests one by one until the grader closes the request pipe; end the process after
-    an "exit" reply."""
+    an "exit" reply, and with :data:`CHANNEL_LOST` when the channel fails (student code closed or
+    replaced its descriptors)."""
+    try:
+        _serve(config)
+    except OSError:
+        os._exit(CHANNEL_LOST)
+
+
+def _serve(config):
     channel = Channel(config["requests"], config["replies"])
     for fd in {channel.requests, channel.replies}:
         os.set_inheritable(fd, False)
