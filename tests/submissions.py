@@ -5,7 +5,7 @@ from pathlib import Path
 
 from autograder.course import Course
 
-COURSE = Course(Path(__file__).resolve().parents[2])
+COURSE = Course(Path(__file__).resolve().parents[1])
 
 
 def copy_of(assignment, source, folder):
