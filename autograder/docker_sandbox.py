@@ -69,7 +69,7 @@ class DockerSandbox:
 
     def __init__(self, limits=Limits(), gpus=False, image=None):
         self.limits, self.gpus = limits, gpus
-        self.image = image or (images.GPU_IMAGE if gpus else images.CPU_IMAGE)
+        self.image = image or images.image_for("gpu" if gpus else "cpu")
         self.client = _client()
         try:
             built = self.client.images.get(self.image)

@@ -32,8 +32,8 @@ import docker
 
 from mytorch.data import fashion_mnist
 
-CPU_IMAGE = "mytorch-sandbox:cpu"
-GPU_IMAGE = "mytorch-sandbox:gpu"
+REPOSITORY = "mytorch-sandbox"
+CPU_IMAGE, GPU_IMAGE = f"{REPOSITORY}:cpu", f"{REPOSITORY}:gpu"   # the latest build of each kind
 SANDBOX_USER = (10001, 10001)                  # uid, gid of the image's user `student`
 PYTHON = "/opt/sandbox/venv/bin/python"
 SITE = "/opt/sandbox/site-packages"            # a link to the venv's purelib, whatever its Python
@@ -113,10 +113,19 @@ def build(kind, base=None, *, client=None, no_cache=False, log=print):
         _stage_wheels(context, requirements, found, log)
         _stage_data(context)
         _stage_harness(context)
-        image = _docker_build(client, context, arguments, log, tag=IMAGES[kind], nocache=no_cache)
+        image = _docker_build(client, context, arguments, log, tag=image_for(kind), nocache=no_cache)
+    image.tag(REPOSITORY, kind)
     seconds, megabytes = time.monotonic() - start, image.attrs["Size"] / 1e6
-    log(f"built {IMAGES[kind]} on {base} in {seconds:.0f} s: {megabytes:.0f} MB")
+    log(f"built {image_for(kind)} (also {IMAGES[kind]}) on {base} in {seconds:.0f} s: {megabytes:.0f} MB")
     return image
+
+
+def image_for(kind):
+    """The tag of the image of ``kind`` ("cpu" or "gpu") built with this grader's harness, such as
+    ``mytorch-sandbox:cpu-1a2b3c4d5e6f``: graders of other versions on one machine (two course
+    checkouts, a CI run beside a TA's grading) each find their own image. Every build also tags its
+    image ``mytorch-sandbox:cpu`` (or ``:gpu``), the latest."""
+    return f"{REPOSITORY}:{kind}-{harness_digest()[:12]}"
 
 
 def choose_base(client, kind, base=None, log=print):

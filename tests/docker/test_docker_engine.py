@@ -59,7 +59,7 @@ def test_the_gpus_come_by_a_device_request_with_the_gpu_image(docker_client):
     except EngineError as error:
         pytest.skip(f"no usable GPU image here: {error}")
     [request] = sandbox.container_options()["device_requests"]
-    assert sandbox.image == images.GPU_IMAGE
+    assert sandbox.image == images.image_for("gpu")
     assert (request["Count"], request["Capabilities"]) == (-1, [["gpu"]])
 
 
@@ -69,7 +69,7 @@ def test_a_missing_image_is_refused_with_what_to_do(docker_client):
 
 
 def test_an_image_of_another_harness_is_refused(sandbox_image, docker_client):
-    dockerfile = io.BytesIO(f"FROM {images.CPU_IMAGE}\nLABEL {images.HARNESS_LABEL}=another\n".encode())
+    dockerfile = io.BytesIO(f"FROM {images.image_for('cpu')}\nLABEL {images.HARNESS_LABEL}=another\n".encode())
     docker_client.images.build(fileobj=dockerfile, tag=STALE, rm=True)
     try:
         with pytest.raises(EngineError, match="another version of the sandbox harness.*`make images`"):

@@ -19,7 +19,7 @@ import pytest
 
 from autograder import cli, images
 from autograder.reports import gradescope as results_format
-from grader.submissions import COURSE, reference_copy, template_copy
+from submissions import COURSE, reference_copy, template_copy
 
 HW1 = COURSE.assignment("hw1")
 # Gradescope's harness may retry PyPI; here, without a network, pip's five retries per package
