@@ -17,7 +17,7 @@ from autograder import reports
 from autograder.grade import Grader
 from autograder.reports import gradescope
 from autograder.sandbox import Limits, make_sandbox
-from corpus import attacks
+from corpus import SECURITY, attacks, with_table
 from mytorch.data import fashion_mnist
 from submissions import COURSE, reference_copy, template_copy
 
@@ -114,3 +114,8 @@ def test_the_corpus_covers_every_attack_class_with_at_least_25_attacks():
     classes = {"results", "pipes", "exits", "monkeypatch", "secrets", "network", "resources", "archives",
                "course"}
     assert len(CORPUS) >= 25 and {attack.kind for attack in CORPUS} == classes
+
+
+def test_the_table_of_docs_security_is_the_corpus():
+    text = SECURITY.read_text()
+    assert text == with_table(text, CORPUS), "regenerate it: PYTHONPATH=tests python tests/attacks/corpus.py"
