@@ -164,6 +164,7 @@ def predictions_problem(predictions, labels):
 
 
 SUSPICIOUS_GAP = 0.05    # accuracy on the unperturbed copies beyond that on the perturbed images
+SUSPICIOUS_ACCURACY = 0.96   # beyond the course's networks: its CNN reaches 92.5 % in 15 epochs
 
 
 def accuracy(predictions, labels, curve, scored=None):
@@ -173,7 +174,8 @@ def accuracy(predictions, labels, curve, scored=None):
     the grader holds; scored: (N,) bool, the images that count (default: all). The others are
     unperturbed copies of test images (:mod:`autograder.heldout`): when the predictions are better
     on them by more than SUSPICIOUS_GAP, the answers were looked up rather than computed by a
-    network, and the message says so for the staff to review.
+    network, and the message says so for the staff to review; so it does for an accuracy above
+    SUSPICIOUS_ACCURACY, which answers looked up despite the perturbation would reach.
     """
     problem = predictions_problem(predictions, labels)
     if problem:
@@ -189,6 +191,9 @@ def accuracy(predictions, labels, curve, scored=None):
         message += (f". SUSPICIOUS: {copies:.2%} on unperturbed copies of the test images, against "
                     f"{score:.2%} on the perturbed ones; a trained network scores the same on both, "
                     f"answers looked up by the public test images do not. The staff will review this.")
+    elif score > SUSPICIOUS_ACCURACY:
+        message += (f". SUSPICIOUS: above {SUSPICIOUS_ACCURACY:.0%}, beyond what networks trained within "
+                    f"this course's budgets reach. The staff will review this.")
     return Verdict(credit, message)
 
 

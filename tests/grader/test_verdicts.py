@@ -71,6 +71,8 @@ def test_only_the_scored_images_count_and_a_gap_on_the_unperturbed_copies_is_rep
     verdict = verdicts.accuracy(looked_up, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
     assert verdict.credit == 1 and "test accuracy 60.00%" in verdict.message
     assert "SUSPICIOUS: 100.00% on unperturbed copies of the test images, against 60.00%" in verdict.message
+    verdict = verdicts.accuracy(labels, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
+    assert verdict.credit == 1 and "SUSPICIOUS: above 96%, beyond what networks trained" in verdict.message
 
 
 @pytest.mark.parametrize("predictions", [np.zeros(99, dtype=np.int64), np.zeros(100),
