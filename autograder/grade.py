@@ -175,6 +175,9 @@ class Grader:
         tolerances = self.assignment.tolerances
         if check in verdicts.PAIRS:
             verdict = verdicts.consistent(values, check, tolerances.get("gradcheck", 1e-6))
+            if verdict.passed and "rules_rtol" in tolerances:
+                verdict = verdicts.exact_rules(values, expected.outcome.values, check,
+                                               tolerances["rules_rtol"])
             if not verdict.passed:
                 return verdict
         return verdicts.same_as_reference(values, expected.outcome.values,

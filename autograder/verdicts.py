@@ -134,6 +134,33 @@ def consistent(values, check, tolerance):
     return PASSED
 
 
+def exact_rules(values, expected, check, rtol):
+    """Full credit when the values of a gradient check that come from rules (every value but the
+    numerical side of the pair, e.g. not ``numerical_*``) match the reference's to ``rtol`` of each
+    array's scale: |a − e| ≤ rtol · max(|e|, max |e|). Else none.
+
+    Two float64 implementations of one rule agree to a few units in the last place, however their
+    operations are ordered; a derivative computed numerically (central differences) agrees only to
+    about 1e-10, inside the looser tolerance of :func:`same_as_reference`. This check tells them apart.
+    """
+    numerical = PAIRS[check][1]
+    for name, wanted in expected.items():
+        got = values.get(name)
+        if name.startswith(numerical) or not isinstance(wanted, numpy.ndarray) or wanted.dtype.kind != "f" \
+                or not isinstance(got, numpy.ndarray) or got.shape != wanted.shape:
+            continue
+        finite = numpy.isfinite(wanted) & numpy.isfinite(got)
+        if not finite.any():
+            continue
+        scale = numpy.maximum(numpy.abs(wanted[finite]), numpy.abs(wanted[finite]).max())
+        error = (numpy.abs(got[finite] - wanted[finite]) / numpy.where(scale > 0, scale, 1)).max()
+        if error > rtol:
+            return Verdict(0.0, f"{name}: agrees with the reference's rule only to a relative {error:.1e}, "
+                                f"where the rule's formula gives {rtol:g} or better: is it computed "
+                                f"numerically (finite differences) rather than by the rule?")
+    return PASSED
+
+
 def public(values, expected):
     """Credit for a file of public tests: the fraction of the reference's passing tests that pass.
 

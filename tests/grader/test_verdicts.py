@@ -182,3 +182,15 @@ def test_several_gradient_checks_in_one_probe_are_named_by_their_case():
 def test_a_case_without_its_partner_fails():
     verdict = verdicts.consistent({"analytic_x": np.ones(2), "numerical_y": np.ones(2)}, "gradient", 1e-6)
     assert verdict.credit == 0 and "numerical_x: expected an array of numbers" in verdict.message
+
+
+def test_rules_must_match_the_reference_to_a_few_ulps_which_numerical_derivatives_do_not():
+    x = np.linspace(0.5, 3.0, 7)
+    expected = {"analytic_log": 1 / x, "numerical_log": 1 / x + 1e-10}
+    honest = {"analytic_log": 1.0 * x ** -1, "numerical_log": 1 / x + 3e-10}
+    h = 1e-6
+    measured = {"analytic_log": (np.log(x + h) - np.log(x - h)) / (2 * h), "numerical_log": 1 / x}
+    assert verdicts.exact_rules(honest, expected, "gradient", 1e-12).passed, "numerical values are no rule"
+    verdict = verdicts.exact_rules(measured, expected, "gradient", 1e-12)
+    assert not verdict.passed and "analytic_log: agrees with the reference's rule only to a relative" in \
+        verdict.message and "computed numerically (finite differences)" in verdict.message
