@@ -5,6 +5,8 @@
                      [--engine local|docker] [--gpus] [--sandbox-python PATH]
                      [--format gradescope|junit|json|markdown|html ...] [--out DIR]
     autograder check-course [ASSIGNMENT ...] [--engine local|docker]
+    autograder batch SUBMISSIONS --assignment hw1 [--engine local|docker] [--workers N] [--gpus]
+                     [--gradebook PATH] [--student-pattern REGEX] [--regrade] [--retries N]
     autograder gradescope ASSIGNMENT [-o PATH] [--python 3.11]
 """
 import argparse
@@ -12,7 +14,7 @@ import math
 import sys
 from pathlib import Path
 
-from autograder import release, reports, sandbox
+from autograder import batch, release, reports, sandbox
 from autograder.reports import table
 from autograder.course import Course, CourseError
 from autograder.solutions import MarkerError
@@ -65,6 +67,25 @@ def grade_command(course, submissions, assignment_name, formats, out_dir, public
     if len(submissions) > 1:
         print(table.class_table(results))
     return 0
+
+
+def batch_command(course, folder, assignment_name, engine, workers, gpus, gradebook_path, pattern, regrade,
+                  retries):
+    """Grade a class's submissions in ``folder`` into the gradebook; print the summary. 0 when every
+    submission has a grade, 1 when some failed on the grader's side."""
+    from autograder.gradebook import FILE, Gradebook
+
+    assignment = course.assignment(assignment_name)
+    try:
+        submissions = batch.discover(folder, pattern)
+    except (OSError, ValueError) as error:
+        raise CourseError(str(error)) from None
+    gradebook = Gradebook(gradebook_path or course.root / FILE)
+    print(f"{len(submissions)} submissions of {assignment.name} in {folder}; gradebook {gradebook.path}")
+    summary = batch.grade_class(course, assignment, submissions, gradebook, engine=engine, workers=workers,
+                                gpus=gpus, regrade=regrade, retries=retries)
+    print(summary.render())
+    return 1 if summary.failed else 0
 
 
 def check_course_command(course, names, engine="local"):
@@ -154,7 +175,24 @@ def main(argv=None):
                                         f"are bundled (default: {DEFAULT_GRADESCOPE_PYTHON}, as Debian "
                                         "bookworm). Gradescope's Ubuntu 22.04 base has 3.10, too old for "
                                         "the kit; its Ubuntu 24.04 base has 3.12: pass --python 3.12")
-    for sub in (grade_parser, check_parser):
+    batch_parser = commands.add_parser("batch", help="grade a whole class into the gradebook")
+    batch_parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                              help="a folder of archives, notebooks or folders, one per student (an LMS "
+                                   "bulk download or a Gradescope export)")
+    batch_parser.add_argument("--assignment", required=True, help="e.g. hw4 or hw4_fashion_mnist")
+    batch_parser.add_argument("--workers", type=int, default=1, help="grading processes (default: 1)")
+    batch_parser.add_argument("--gpus", action="store_true", help="the docker engine's GPU image and GPUs")
+    batch_parser.add_argument("--gradebook", type=Path, metavar="PATH",
+                              help="the SQLite gradebook (default: gradebook.sqlite in the course folder)")
+    batch_parser.add_argument("--student-pattern", default=batch.DEFAULT_PATTERN, metavar="REGEX",
+                              help="a regular expression with a group 'student', matched at the start of "
+                                   "each submission's name (default: the name up to its first _ or .)")
+    batch_parser.add_argument("--regrade", action="store_true",
+                              help="grade every submission again; the gradebook keeps the earlier grades")
+    batch_parser.add_argument("--retries", type=int, default=2,
+                              help="retries of a failure on the grader's side (never of a student's own "
+                                   "timeout or crash; default: 2)")
+    for sub in (grade_parser, check_parser, batch_parser):
         sub.add_argument("--engine", choices=sandbox.ENGINES, default="local",
                          help="where student code runs: a process on this machine (local, the default) or a "
                               "container of the sandbox image (docker; `make images` builds it)")
@@ -170,6 +208,9 @@ def main(argv=None):
                                  args.public, args.engine, args.gpus, args.sandbox_python)
         if args.command == "check-course":
             return check_course_command(course, args.assignments, args.engine)
+        if args.command == "batch":
+            return batch_command(course, args.submissions, args.assignment, args.engine, args.workers,
+                                 args.gpus, args.gradebook, args.student_pattern, args.regrade, args.retries)
         if args.command == "gradescope":
             return gradescope_command(course, args.assignment, args.out, args.python)
         if not args.all and not args.assignments:
