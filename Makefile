@@ -43,7 +43,7 @@ images: $(STAMP) data
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,plot,notebooks]'
+	$(BIN)/python -m pip install -q -e '.[test,plot,notebooks,cluster]'
 	touch $@
 
 # Find and verify Fashion-MNIST. If it is not on this machine: on Debian, as

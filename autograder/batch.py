@@ -112,85 +112,113 @@ class Summary:
 
 
 # ----- the workers ----------------------------------------------------------------------------------
-_GRADER = None     # each worker process's own Grader, made once by _start_worker
+class Failed(str):
+    """The last message of a submission whose grading failed on the grader's side, after retries."""
 
 
-def _start_worker(course_root, assignment, engine, gpus):
-    global _GRADER
+_GRADERS = {}      # each worker process's Graders, made on first use: the reference runs once
+
+
+def grader_for(course_root, assignment, engine, gpus):
+    """This process's Grader of ``assignment`` in the course at ``course_root``."""
     from autograder.course import Course
     from autograder.grade import Grader
 
-    course = Course(Path(course_root))
-    _GRADER = Grader(course, course.assignment(assignment), engine=engine, gpus=gpus)
-    assert _GRADER.expected      # the reference's run, before the first submission
+    key = (str(course_root), assignment, engine, gpus)
+    if key not in _GRADERS:
+        course = Course(Path(course_root))
+        _GRADERS[key] = Grader(course, course.assignment(assignment), engine=engine, gpus=gpus)
+    return _GRADERS[key]
 
 
-def _grade(path):
+def _grade(course_root, assignment, engine, gpus, path):
     """A worker's grade of the submission at ``path``, as plain data."""
-    return _GRADER.grade(path).to_dict()
+    return grader_for(course_root, assignment, engine, gpus).grade(path).to_dict()
 
 
-def grade_class(course, assignment, submissions, gradebook, *, engine="local", workers=1, gpus=False,
-                regrade=False, retries=2, progress=True):
-    """Grade ``submissions`` of ``assignment`` into ``gradebook`` on ``workers`` processes and return
-    the :class:`Summary`; see the module's docstring."""
-    from autograder.grade import Grader
-    from autograder.results import GradingResult
-
-    Grader(course, assignment, engine=engine, gpus=gpus)     # a course or engine that cannot grade: now
-    graded = set() if regrade else gradebook.graded(assignment.name)
-    pending = [s for s in submissions if (s.student, s.content) not in graded]
-    summary = Summary(assignment.name, assignment.total_points, skipped=len(submissions) - len(pending))
+def on_processes(course, assignment, pending, *, engine, gpus, workers, retries, noted):
+    """Grade ``pending`` on ``workers`` processes of this machine; yield (submission, result as a dict
+    or :class:`Failed`) as each ends. A failure of the grader's side (a raised exception, a worker
+    that died) is passed to ``noted`` and retried up to ``retries`` times, on a fresh pool."""
     attempts = Counter()
-    bar = _Progress(len(pending), progress)
     while pending:
         retry = []
-        with concurrent.futures.ProcessPoolExecutor(
-                workers, initializer=_start_worker,
-                initargs=(str(course.root), assignment.name, engine, gpus)) as pool:
-            futures = {pool.submit(_grade, str(s.path)): s for s in pending}
-            bar.running(min(workers, len(futures)))
+        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+            futures = {pool.submit(_grade, str(course.root), assignment.name, engine, gpus, str(s.path)): s
+                       for s in pending}
             for future in concurrent.futures.as_completed(futures):
                 submission = futures[future]
                 try:
-                    result = GradingResult.from_dict(future.result())
+                    yield submission, future.result()
                 except Exception as error:       # the grader's side failed: the engine, a worker
-                    attempts[submission] += 1
                     message = f"{type(error).__name__}: {error}"
-                    gradebook.record_failure(assignment.name, submission.student, submission.content, message)
+                    noted(submission, message)
+                    attempts[submission] += 1
                     if attempts[submission] <= retries:
                         retry.append(submission)
                     else:
-                        summary.failed[submission.student] = message
-                        bar.done(failed=True)
-                    continue
-                gradebook.record(assignment.name, submission.student, submission.content, result,
-                                 regrade=regrade)
-                summary.scores[submission.student] = result.score
-                bar.done()
+                        yield submission, Failed(message)
         pending = retry
+
+
+def grade_class(course, assignment, submissions, gradebook, *, engine="local", workers=1, gpus=False,
+                regrade=False, retries=2, progress=True, address=None):
+    """Grade ``submissions`` of ``assignment`` into ``gradebook`` and return the :class:`Summary`;
+    see the module's docstring. On ``workers`` processes of this machine, or, with the ``address``
+    of a Ray cluster, one Ray task per submission (:mod:`autograder.cluster`); ``engine`` is the
+    sandbox's on every worker."""
+    from autograder.grade import Grader
+    from autograder.results import GradingResult
+
+    graded = set() if regrade else gradebook.graded(assignment.name)
+    pending = [s for s in submissions if (s.student, s.content) not in graded]
+    summary = Summary(assignment.name, assignment.total_points, skipped=len(submissions) - len(pending))
+
+    def noted(submission, message):
+        gradebook.record_failure(assignment.name, submission.student, submission.content, message)
+
+    if address is None:
+        Grader(course, assignment, engine=engine, gpus=gpus)     # a course or engine that cannot grade: now
+        results = on_processes(course, assignment, pending, engine=engine, gpus=gpus, workers=workers,
+                               retries=retries, noted=noted)
+    else:
+        from autograder import cluster
+        results = cluster.on_ray(course, assignment, pending, address=address, engine=engine, gpus=gpus,
+                                 retries=retries, noted=noted)
+    bar = _Progress(len(pending), progress, workers if address is None else None)
+    for submission, outcome in results:
+        if isinstance(outcome, Failed):
+            summary.failed[submission.student] = str(outcome)
+            bar.done(failed=True)
+            continue
+        result = GradingResult.from_dict(outcome)
+        gradebook.record(assignment.name, submission.student, submission.content, result, regrade=regrade)
+        summary.scores[submission.student] = result.score
+        bar.done()
     bar.close()
     return summary
 
 
 class _Progress:
-    """A progress bar of the batch: done, running and failed submissions, and the time left."""
+    """A progress bar of the batch: done, running and failed submissions, and the time left.
+    ``slots``: how many run at once (the workers; None on a cluster, where all are queued)."""
 
-    def __init__(self, total, enabled):
+    def __init__(self, total, enabled, slots):
         from tqdm import tqdm
 
-        self.failed, self.active = 0, 0
+        self.failed, self.slots = 0, slots
         self.bar = tqdm(total=total, unit="submission", disable=not enabled or not total)
+        self._show()
 
-    def running(self, count):
-        self.active = count
-        self.bar.set_postfix(running=self.active, failed=self.failed)
+    def _show(self):
+        left = self.bar.total - self.bar.n
+        running = left if self.slots is None else min(self.slots, left)
+        self.bar.set_postfix(running=running, failed=self.failed)
 
     def done(self, failed=False):
         self.failed += failed
         self.bar.update(1)
-        self.active = min(self.active, self.bar.total - self.bar.n)
-        self.bar.set_postfix(running=self.active, failed=self.failed)
+        self._show()
 
     def close(self):
         self.bar.close()

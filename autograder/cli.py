@@ -70,7 +70,7 @@ def grade_command(course, submissions, assignment_name, formats, out_dir, public
 
 
 def batch_command(course, folder, assignment_name, engine, workers, gpus, gradebook_path, pattern, regrade,
-                  retries):
+                  retries, address=None):
     """Grade a class's submissions in ``folder`` into the gradebook; print the summary. 0 when every
     submission has a grade, 1 when some failed on the grader's side."""
     from autograder.gradebook import FILE, Gradebook
@@ -82,8 +82,10 @@ def batch_command(course, folder, assignment_name, engine, workers, gpus, gradeb
         raise CourseError(str(error)) from None
     gradebook = Gradebook(gradebook_path or course.root / FILE)
     print(f"{len(submissions)} submissions of {assignment.name} in {folder}; gradebook {gradebook.path}")
+    if engine == "ray":     # each Ray task's sandbox is a container on its node
+        engine = "docker"
     summary = batch.grade_class(course, assignment, submissions, gradebook, engine=engine, workers=workers,
-                                gpus=gpus, regrade=regrade, retries=retries)
+                                gpus=gpus, regrade=regrade, retries=retries, address=address)
     print(summary.render())
     return 1 if summary.failed else 0
 
@@ -192,7 +194,12 @@ def main(argv=None):
     batch_parser.add_argument("--retries", type=int, default=2,
                               help="retries of a failure on the grader's side (never of a student's own "
                                    "timeout or crash; default: 2)")
-    for sub in (grade_parser, check_parser, batch_parser):
+    batch_parser.add_argument("--engine", choices=[*sandbox.ENGINES, "ray"], default="local",
+                              help="local or docker: the sandboxes of --workers processes here; ray: one Ray "
+                                   "task per submission on the cluster at --address, each in a container")
+    batch_parser.add_argument("--address", metavar="ADDRESS",
+                              help="the Ray cluster's address (host:port of its head), with --engine ray")
+    for sub in (grade_parser, check_parser):
         sub.add_argument("--engine", choices=sandbox.ENGINES, default="local",
                          help="where student code runs: a process on this machine (local, the default) or a "
                               "container of the sandbox image (docker; `make images` builds it)")
@@ -209,6 +216,8 @@ def main(argv=None):
         if args.command == "check-course":
             return check_course_command(course, args.assignments, args.engine)
         if args.command == "batch":
+            if (args.engine == "ray") != (args.address is not None):
+                batch_parser.error("--engine ray and --address go together")
             return batch_command(course, args.submissions, args.assignment, args.engine, args.workers,
                                  args.gpus, args.gradebook, args.student_pattern, args.regrade, args.retries)
         if args.command == "gradescope":
