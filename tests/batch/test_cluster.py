@@ -52,3 +52,12 @@ def test_a_class_graded_on_the_cluster_survives_a_killed_worker_node_exactly_onc
     assert sorted(grade.student for grade in grades) == sorted(kinds), "each graded exactly once"
     assert {grade.student: grade.score for grade in grades} == \
         {student: SCORES[kind] for student, kind in kinds.items()}
+
+
+def test_the_cluster_configuration_starts_a_head_that_grades_nothing_and_nodes_with_the_images():
+    import yaml
+
+    config = yaml.safe_load((COURSE.root / "infra" / "ray" / "cluster.yaml").read_text())
+    assert config["provider"]["type"] == "local" and len(config["provider"]["worker_ips"]) == 2
+    assert any("--num-cpus=0" in command for command in config["head_start_ray_commands"])
+    assert any("make images" in command for command in config["setup_commands"])
