@@ -8,13 +8,17 @@
     autograder batch SUBMISSIONS --assignment hw1 [--engine local|docker] [--workers N] [--gpus]
                      [--gradebook PATH] [--student-pattern REGEX] [--regrade] [--retries N]
     autograder gradescope ASSIGNMENT [-o PATH] [--python 3.11]
+    autograder export --assignment hw1 --to csv|nbgrader|gradescope-csv [--out PATH] [--gradebook PATH]
+                      [--roster PATH]
+    autograder similarity SUBMISSIONS --assignment hw1 [--out similarity.html] [--top N]
+                          [--student-pattern REGEX]
 """
 import argparse
 import math
 import sys
 from pathlib import Path
 
-from autograder import batch, release, reports, sandbox
+from autograder import batch, exports, release, reports, sandbox, similarity
 from autograder.reports import table
 from autograder.course import Course, CourseError
 from autograder.solutions import MarkerError
@@ -132,6 +136,41 @@ def gradescope_command(course, name, out, python):
     return 0
 
 
+def export_command(course, assignment_name, fmt, out, gradebook_path, roster):
+    """Write the current grades of an assignment in the gradebook (never grading) as ``fmt`` to ``out``
+    (default: :func:`exports.default_path`) and print what was written."""
+    from autograder.gradebook import FILE, Gradebook
+
+    assignment = course.assignment(assignment_name)
+    path = Path(gradebook_path or course.root / FILE)
+    if not path.is_file():     # Gradebook() would create an empty one
+        raise CourseError(f"{path}: no gradebook there (`autograder batch` writes it)")
+    out = out or exports.default_path(fmt, assignment)
+    count = exports.export(fmt, course, assignment, Gradebook(path), out, roster)
+    print(f"{assignment.name}: the current grades of {count} students written to {out} ({fmt})")
+    return 0
+
+
+def similarity_command(course, folder, assignment_name, out, top, pattern):
+    """Rank the pairs of a class's submissions in ``folder`` by their code's similarity beyond the
+    template (:mod:`autograder.similarity`); print the first ``top`` and write the HTML report to
+    ``out``. A submission that cannot be read is skipped, and the report says why."""
+    assignment = course.assignment(assignment_name)
+    try:
+        documents, skipped = similarity.read_class(folder, assignment, pattern)
+    except (OSError, ValueError) as error:
+        raise CourseError(str(error)) from None
+    print(f"{len(documents)} submissions of {assignment.name} in {folder} compared, {len(skipped)} skipped")
+    for name, reason in sorted(skipped.items()):
+        print(f"  skipped {name}: {reason}")
+    pairs = similarity.compare(documents, similarity.template(assignment))
+    print(similarity.table(pairs, top), end="")
+    similarity.write_report(pairs, out, assignment=assignment.name, submissions=documents, skipped=skipped,
+                            top=top)
+    print(f"report: {out}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="autograder",
                                      description="Release and grade the course's assignments.")
@@ -177,6 +216,21 @@ def main(argv=None):
                                         f"are bundled (default: {DEFAULT_GRADESCOPE_PYTHON}, as Debian "
                                         "bookworm). Gradescope's Ubuntu 22.04 base has 3.10, too old for "
                                         "the kit; its Ubuntu 24.04 base has 3.12: pass --python 3.12")
+    export_parser = commands.add_parser(
+        "export", help="write an assignment's grades from the gradebook as CSV, nbgrader or Gradescope CSV",
+        description="Write the current grades of one assignment in the gradebook (no grading): a CSV "
+                    "with a column per task, an nbgrader gradebook, or a CSV for Gradescope "
+                    "(autograder/exports.py documents each format).")
+    export_parser.add_argument("--assignment", required=True, help="e.g. hw1 or hw1_autodiff")
+    export_parser.add_argument("--to", required=True, choices=list(exports.FORMATS), help="the format")
+    export_parser.add_argument("--out", type=Path, metavar="PATH",
+                               help="the file (default: exports/<assignment>.csv, "
+                                    "exports/<assignment>.gradescope.csv or exports/gradebook.db)")
+    export_parser.add_argument("--gradebook", type=Path, metavar="PATH",
+                               help="the SQLite gradebook (default: gradebook.sqlite in the course folder)")
+    export_parser.add_argument("--roster", type=Path, metavar="PATH",
+                               help="gradescope-csv: a CSV with the columns student,email[,sid] that gives "
+                                    "each student of the gradebook an email address")
     batch_parser = commands.add_parser("batch", help="grade a whole class into the gradebook")
     batch_parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
                               help="a folder of archives, notebooks or folders, one per student (an LMS "
@@ -199,6 +253,20 @@ def main(argv=None):
                                    "task per submission on the cluster at --address, each in a container")
     batch_parser.add_argument("--address", metavar="ADDRESS",
                               help="the Ray cluster's address (host:port of its head), with --engine ray")
+    similarity_parser = commands.add_parser(
+        "similarity", help="rank pairs of a class's submissions by code similarity (MOSS-style)",
+        description="Fingerprint each submission's code by winnowing, leave out what the template holds, "
+                    "and rank the pairs by the fingerprints they share; the HTML report shows the matched "
+                    "regions side by side. A high score is a reason to look, not a verdict.")
+    similarity_parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                                   help="a folder of archives, notebooks or folders, one per student")
+    similarity_parser.add_argument("--assignment", required=True, help="e.g. hw1 or hw1_autodiff")
+    similarity_parser.add_argument("--out", type=Path, default=Path("similarity.html"),
+                                   help="the HTML report (default: similarity.html)")
+    similarity_parser.add_argument("--top", type=int, default=similarity.TOP, metavar="N",
+                                   help=f"pairs printed and shown side by side (default: {similarity.TOP})")
+    similarity_parser.add_argument("--student-pattern", default=batch.DEFAULT_PATTERN, metavar="REGEX",
+                                   help="as for batch: a regular expression with a group 'student'")
     for sub in (grade_parser, check_parser):
         sub.add_argument("--engine", choices=sandbox.ENGINES, default="local",
                          help="where student code runs: a process on this machine (local, the default) or a "
@@ -219,9 +287,15 @@ def main(argv=None):
             if (args.engine == "ray") != (args.address is not None):
                 batch_parser.error("--engine ray and --address go together")
             return batch_command(course, args.submissions, args.assignment, args.engine, args.workers,
-                                 args.gpus, args.gradebook, args.student_pattern, args.regrade, args.retries)
+                                 args.gpus, args.gradebook, args.student_pattern, args.regrade, args.retries,
+                                 args.address)
         if args.command == "gradescope":
             return gradescope_command(course, args.assignment, args.out, args.python)
+        if args.command == "export":
+            return export_command(course, args.assignment, args.to, args.out, args.gradebook, args.roster)
+        if args.command == "similarity":
+            return similarity_command(course, args.submissions, args.assignment, args.out, args.top,
+                                      args.student_pattern)
         if not args.all and not args.assignments:
             release_parser.error("name an assignment (e.g. hw1) or pass --all")
         return release_command(course, None if args.all else args.assignments,

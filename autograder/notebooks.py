@@ -7,6 +7,7 @@ marked in nbgrader's cell metadata. The notebook students receive is what
 temporary copy of that folder, so nothing nbgrader writes (``release/``, ``gradebook.db``)
 ever lands in the repository.
 """
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -32,18 +33,52 @@ def copy_course(course, destination):
     return destination
 
 
+def require_nbgrader():
+    """Raise CourseError, saying how to install it, unless nbgrader is installed (an optional
+    dependency: the notebooks and the nbgrader export need it)."""
+    if importlib.util.find_spec("nbgrader") is None:
+        raise CourseError("nbgrader is not installed, and the course's notebooks are made by it: "
+                          "pip install -e '.[notebooks]' (or `make test`, which installs it)")
+
+
+def course_id(course):
+    """The course id that the course directory's nbgrader_config.py sets (``"mytorch"``), or
+    nbgrader's gradebook default where it sets none; read with traitlets, as nbgrader reads it."""
+    require_nbgrader()
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG, path=str(course.nbgrader)).load_config()
+    return config.CourseDirectory.get("course_id") or "default_course"
+
+
+def scripts_path():
+    """PATH with this interpreter's scripts first: nbgrader runs the `alembic` script by name (to stamp
+    the schema version of a gradebook it creates), and must find this environment's."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+@contextlib.contextmanager
+def scripts_on_path():
+    """Within, os.environ's PATH is :func:`scripts_path`: for nbgrader's API used in this process."""
+    saved = os.environ.get("PATH")
+    os.environ["PATH"] = scripts_path()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PATH"]
+        else:
+            os.environ["PATH"] = saved
+
+
 def nbgrader(course_dir, *args, env=None):
     """Run ``nbgrader <args>`` in ``course_dir`` with this interpreter; returns its log.
 
     ``env`` adds environment variables (e.g. PYTHONPATH for the kernel that autograde starts).
     Raises CourseError when nbgrader is not installed or the command fails.
     """
-    if importlib.util.find_spec("nbgrader") is None:
-        raise CourseError("nbgrader is not installed, and the course's notebooks are made by it: "
-                          "pip install -e '.[notebooks]' (or `make test`, which installs it)")
-    # nbgrader runs the `alembic` script by name, so this interpreter's scripts go first on PATH.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    environment = {**os.environ, **(env or {}), "PATH": path}
+    require_nbgrader()
+    environment = {**os.environ, **(env or {}), "PATH": scripts_path()}
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=environment,
                             capture_output=True, text=True)
     log = result.stdout + result.stderr

@@ -4,14 +4,14 @@ same batch (Ray's overhead).
 
 The class: ``--students`` zips of hw1, a third the reference's files, a third the untouched
 template, a third the partly done sample, each with a comment of its own so that every content
-hash differs. Every run grades the whole class into a fresh gradebook, in containers (docker
-engine) so that the local and the Ray runs do the same work; the Ray cluster is Ray's own test
-cluster on this machine, a head without CPUs and two worker nodes of one CPU each, like
-``--workers 2``. Targets: a scaling efficiency t₁ / (2 t₂) of at least 85 %, and Ray at most 10 %
-slower than the local workers.
+hash differs. Every run grades the whole class into a fresh gradebook with the same sandbox
+engine (``--engine``, local by default), so that the local and the Ray runs do the same work; the
+Ray cluster is Ray's own test cluster on this machine, a head without CPUs and two worker nodes
+of one CPU each, like ``--workers 2``. Targets: a scaling efficiency t₁ / (2 t₂) of at least
+85 %, and Ray at most 10 % slower than the local workers.
 
-Run: ``.venv/bin/python benchmarks/batch_throughput.py [--students 100]`` (needs the sandbox
-image: ``make images``, and the cluster extra).
+Run: ``.venv/bin/python benchmarks/batch_throughput.py [--students 100] [--engine local|docker]``
+(the cluster extra; the docker engine needs the sandbox image: ``make images``).
 """
 import argparse
 import sys
@@ -53,6 +53,7 @@ def timed(course, assignment, submissions, folder, **options):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--engine", choices=["local", "docker"], default="local")
     args = parser.parse_args()
     course = Course(REPOSITORY)
     hw1 = course.assignment("hw1")
@@ -61,20 +62,20 @@ def main():
         (folder / "class").mkdir()
         make_class(course, hw1, folder / "class", args.students)
         submissions = batch.discover(folder / "class")
-        one = timed(course, hw1, submissions, folder, engine="docker", workers=1)
-        two = timed(course, hw1, submissions, folder, engine="docker", workers=2)
+        one = timed(course, hw1, submissions, folder, engine=args.engine, workers=1)
+        two = timed(course, hw1, submissions, folder, engine=args.engine, workers=2)
         efficiency = one / (2 * two)
         print(f"1 worker : {one:6.1f} s, {args.students / one:.2f} submissions/s", flush=True)
         verdict = "meets" if efficiency >= SCALING_TARGET else "MISSES"
         print(f"2 workers: {two:6.1f} s, {args.students / two:.2f} submissions/s; scaling efficiency "
               f"{efficiency:.0%} (target >= {SCALING_TARGET:.0%}: {verdict})", flush=True)
-        on_ray = ray_seconds(course, hw1, submissions, folder)
+        on_ray = ray_seconds(course, hw1, submissions, folder, args.engine)
         overhead = on_ray / two - 1
         print(f"Ray, 2 nodes of 1 CPU: {on_ray:6.1f} s; against 2 local workers {overhead:+.0%} "
               f"(target <= +{RAY_TARGET:.0%}: {'meets' if overhead <= RAY_TARGET else 'MISSES'})")
 
 
-def ray_seconds(course, assignment, submissions, folder):
+def ray_seconds(course, assignment, submissions, folder, engine):
     """Seconds to grade the class on a two-node Ray cluster of this machine (its start not counted)."""
     import ray
     from ray.cluster_utils import Cluster
@@ -84,7 +85,7 @@ def ray_seconds(course, assignment, submissions, folder):
         cluster.add_node(num_cpus=1)
     cluster.wait_for_nodes()
     try:
-        return timed(course, assignment, submissions, folder, engine="docker", address=cluster.address)
+        return timed(course, assignment, submissions, folder, engine=engine, address=cluster.address)
     finally:
         ray.shutdown()
         for node in list(cluster.worker_nodes):
