@@ -6,6 +6,7 @@
                      [--format gradescope|junit|json|markdown|html ...] [--out DIR]
     autograder check-course [ASSIGNMENT ...] [--engine local|docker]
     autograder batch SUBMISSIONS --assignment hw1 [--engine local|docker] [--workers N] [--gpus]
+                     [--engine ray --address HOST:PORT]
                      [--gradebook PATH] [--student-pattern REGEX] [--regrade] [--retries N]
     autograder gradescope ASSIGNMENT [-o PATH] [--python 3.11]
     autograder export --assignment hw1 --to csv|nbgrader|gradescope-csv [--out PATH] [--gradebook PATH]
