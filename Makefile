@@ -29,11 +29,14 @@ test-fast: $(STAMP) data
 	$(BIN)/autograder release --all --check
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: $(STAMP) data
+# The figures of docs/BENCHMARKS.md (the container ones need a Docker engine: they build the images).
+bench: $(STAMP) data images
 	$(BIN)/python benchmarks/mlp_epoch.py
 	$(BIN)/python benchmarks/cnn_epoch.py
 	$(BIN)/python benchmarks/probe_overhead.py
 	$(BIN)/python benchmarks/grading_time.py
+	$(BIN)/python benchmarks/container_overhead.py
+	$(BIN)/python benchmarks/batch_throughput.py
 
 # The sandbox's Docker images, mytorch-sandbox:cpu and :gpu (see infra/README.md): on the
 # Dockerfiles' public bases, or on a Debian base made here with debootstrap when no registry answers.
