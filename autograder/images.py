@@ -30,6 +30,8 @@ from pathlib import Path
 
 import docker
 
+from autograder.sandbox import HARNESS_FILES
+
 from mytorch.data import fashion_mnist
 
 REPOSITORY = "mytorch-sandbox"
@@ -39,7 +41,6 @@ PYTHON = "/opt/sandbox/venv/bin/python"
 SITE = "/opt/sandbox/site-packages"            # a link to the venv's purelib, whatever its Python
 HARNESS = "/opt/sandbox/harness"               # sandbox_runner.py and probing.py, root's, 0644
 HARNESS_LABEL = "org.mytorch.harness"
-HARNESS_FILES = (Path(__file__).with_name("sandbox_runner.py"), Path(__file__).with_name("probing.py"))
 
 DOCKER_DIR = Path(__file__).resolve().parent.parent / "infra" / "docker"
 IMAGES = {"cpu": CPU_IMAGE, "gpu": GPU_IMAGE}

@@ -40,7 +40,7 @@ import sysconfig
 from pathlib import Path
 
 from autograder import sandbox_runner as runner
-from autograder.sandbox import (ENVIRONMENT, EXIT_GRACE_SECONDS, RUNNER_FILES, EngineError, Limits,
+from autograder.sandbox import (ENVIRONMENT, EXIT_GRACE_SECONDS, HARNESS_FILES, EngineError, Limits,
                                 Session, exit_message, own_workdir)
 
 SANDBOX_UIDS = range(2_000_000_000, 2_000_000_064)  # used by no account, dynamic user or usual subuid range
@@ -73,7 +73,7 @@ def _namespaces(as_root, isolate_network):
     refuses them: PID, mount and IPC always, network unless allowed, and a user namespace where the
     grader is not root. Tried once per process, by sandbox_runner's ``check`` stage."""
     namespaces = {"user": not as_root, "network": isolate_network}
-    command = [sys.executable, *runner.PYTHON_FLAGS, str(RUNNER_FILES[0]), "check", json.dumps(namespaces)]
+    command = [sys.executable, *runner.PYTHON_FLAGS, str(HARNESS_FILES[0]), "check", json.dumps(namespaces)]
     try:
         trial = subprocess.run(command, capture_output=True, timeout=30, env={}, cwd="/", check=False)
     except subprocess.TimeoutExpired:
@@ -328,7 +328,7 @@ class _LocalBox:
         sandbox = self._workdir / runner.SANDBOX_DIR
         _remove(self._workdir_fd, runner.SANDBOX_DIR)
         sandbox.mkdir()
-        for source in [*RUNNER_FILES, *files]:
+        for source in [*HARNESS_FILES, *files]:
             shutil.copyfile(source, sandbox / source.name)
         if self._uid is not None:
             _chown_tree(self._workdir_fd, None, self._uid, self._uid)
@@ -357,7 +357,7 @@ class _LocalBox:
         requests, self._requests = os.pipe()
         self._replies, replies = os.pipe()
         config = self._config(config, requests, replies)
-        command = [self._sandbox.python, *runner.PYTHON_FLAGS, str(RUNNER_FILES[0]), "launch",
+        command = [self._sandbox.python, *runner.PYTHON_FLAGS, str(HARNESS_FILES[0]), "launch",
                    json.dumps(config)]
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -377,11 +377,12 @@ class _LocalBox:
     def ending(self):
         """How the sandbox process ended, with the launcher's own report when it could not isolate."""
         returncode = self._process.wait()
+        message = exit_message(returncode, self._limits)
         if returncode != runner.SETUP_FAILED:
-            return exit_message(returncode, self._limits)
+            return message
         lines = [line for line in self._output["stderr"].text().splitlines()
                  if line.startswith("sandbox setup failed")]
-        return exit_message(returncode, self._limits) + (f": {lines[-1]}" if lines else "")
+        return message + (f": {lines[-1]}" if lines else "")
 
     def stop(self):
         """Kill every process of the sandbox, reap them and close the pipes.

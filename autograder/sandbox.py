@@ -38,7 +38,7 @@ import numpy as np
 from autograder import probing
 from autograder import sandbox_runner as runner
 
-RUNNER_FILES = (Path(runner.__file__), Path(__file__).with_name("probing.py"))
+HARNESS_FILES = (Path(runner.__file__), Path(__file__).with_name("probing.py"))   # in every sandbox
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS")
 ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": "/tmp",
