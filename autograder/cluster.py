@@ -11,6 +11,14 @@ What a node needs: the course checkout at the same path as the driver's (the ref
 hidden tests, which stay on the grader's side), the kit's Python environment, and the sandbox
 image. The submission travels inside the task, as bytes, so nodes need no shared file system.
 
+Leases: Ray lends a worker to the driver for a task and, while more tasks wait, for the next ones,
+but only until the lease is half a second old; then the worker goes back to its raylet and the
+next task waits for a new lease, a round trip through the head (up to a tenth of a second on a
+laptop, against grades of half a second). The batch's driver keeps its leases for
+:data:`LEASE_MS` instead. It still hands a worker back as soon as no task waits, and another job
+on the cluster waits at most that long, plus one grade, for a worker the batch holds. A
+``RAY_worker_lease_timeout_milliseconds`` in the environment wins.
+
 Failures: a task whose worker or node dies is retried by Ray on another node (``max_retries``); a
 task that raises an :class:`~autograder.sandbox.EngineError` (a sandbox that could not start) is
 retried too (``retry_exceptions``). Past ``retries`` the submission is reported as failed on the
@@ -18,6 +26,7 @@ grader's side. A student's own timeout or crash is part of the result, never an 
 is never retried.
 """
 import io
+import os
 import tempfile
 import zipfile
 from pathlib import Path
@@ -26,6 +35,7 @@ from autograder.batch import Failed, grader_for
 from autograder.sandbox import EngineError, Limits
 
 GRADER_MEMORY_MB = 1024      # the grader's own process on the node, besides the sandbox's limit
+LEASE_MS = 60_000            # how long the driver keeps a worker between tasks (Ray's default: 500)
 
 
 def packed(path):
@@ -54,6 +64,7 @@ def on_ray(course, assignment, pending, *, address, engine, gpus, retries, noted
     dict or :class:`~autograder.batch.Failed`) as each ends. Failures Ray gave up on go to ``noted``."""
     import ray
 
+    os.environ.setdefault("RAY_worker_lease_timeout_milliseconds", str(LEASE_MS))   # read by ray.init
     ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     memory = (Limits.from_assignment(assignment).memory_mb + GRADER_MEMORY_MB) << 20
     task = ray.remote(grade_on_node).options(
