@@ -5,16 +5,23 @@ same batch (Ray's overhead).
 The class: ``--students`` zips of hw1, a third the reference's files, a third the untouched
 template, a third the partly done sample, each with a comment of its own so that every content
 hash differs. Every run grades the whole class into a fresh gradebook with the same sandbox
-engine (``--engine``, local by default), so that the local and the Ray runs do the same work; the
+engine (``--engine``, local by default), so that the local and the Ray runs do the same work. The
 Ray cluster is Ray's own test cluster on this machine, a head without CPUs and two worker nodes
-of one CPU each, like ``--workers 2``; it grades the class twice, once just started (its worker
-processes start and run the reference) and once warm. Targets: a scaling efficiency t₁ / (2 t₂)
-of at least 85 %, and Ray at most 10 % slower than the local workers.
+of one CPU each, like ``--workers 2``; it is started once, and its start is not counted.
 
-Run: ``.venv/bin/python benchmarks/batch_throughput.py [--students 100] [--engine local|docker]``
-(the cluster extra; the docker engine needs the sandbox image: ``make images``).
+Its first batch is timed on its own (just started: Ray's worker processes start and run the
+reference). Then ``--repeats`` rounds each time 1 local worker, 2 local workers and the warm
+cluster, one after the other and in turn forwards and backwards, so that a slow spell or a drift
+of the machine falls on all three alike; the figures compare the medians. Targets: a scaling efficiency t₁ / (2 t₂) of at least 85 %, and the
+warm cluster at most 10 % slower than the 2 local workers.
+
+Run: ``.venv/bin/python benchmarks/batch_throughput.py [--students 100] [--repeats 3]
+[--engine local|docker]`` (the cluster extra; the docker engine needs the sandbox image:
+``make images``).
 """
 import argparse
+import contextlib
+import statistics
 import sys
 import tempfile
 import time
@@ -42,7 +49,7 @@ def make_class(course, assignment, folder, students):
 
 
 def timed(course, assignment, submissions, folder, **options):
-    """Seconds to grade the class into a fresh gradebook, and the number graded."""
+    """Seconds to grade the class into a fresh gradebook (every submission, or an AssertionError)."""
     gradebook = Gradebook(folder / f"gradebook-{time.monotonic_ns()}.sqlite")
     start = time.perf_counter()
     summary = batch.grade_class(course, assignment, submissions, gradebook, progress=False, **options)
@@ -54,33 +61,51 @@ def timed(course, assignment, submissions, folder, **options):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--engine", choices=["local", "docker"], default="local")
     args = parser.parse_args()
     course = Course(REPOSITORY)
     hw1 = course.assignment("hw1")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, ray_cluster() as address:
         folder = Path(folder)
         (folder / "class").mkdir()
         make_class(course, hw1, folder / "class", args.students)
         submissions = batch.discover(folder / "class")
-        one = timed(course, hw1, submissions, folder, engine=args.engine, workers=1)
-        two = timed(course, hw1, submissions, folder, engine=args.engine, workers=2)
-        efficiency = one / (2 * two)
-        print(f"1 worker : {one:6.1f} s, {args.students / one:.2f} submissions/s", flush=True)
-        verdict = "meets" if efficiency >= SCALING_TARGET else "MISSES"
-        print(f"2 workers: {two:6.1f} s, {args.students / two:.2f} submissions/s; scaling efficiency "
-              f"{efficiency:.0%} (target >= {SCALING_TARGET:.0%}: {verdict})", flush=True)
-        for state, on_ray in zip(("just started", "warm"), ray_seconds(course, hw1, submissions, folder,
-                                                                        args.engine)):
-            overhead = on_ray / two - 1
-            verdict = "meets" if overhead <= RAY_TARGET else "MISSES"
-            print(f"Ray, 2 nodes of 1 CPU, {state}: {on_ray:6.1f} s; against 2 local workers "
-                  f"{overhead:+.0%} (target <= +{RAY_TARGET:.0%}: {verdict})", flush=True)
+
+        def run(**options):
+            seconds = timed(course, hw1, submissions, folder, engine=args.engine, **options)
+            print(f"  {seconds:6.1f} s", flush=True)
+            return seconds
+
+        print("Ray, just started:", flush=True)
+        started = run(address=address)
+        configurations = {"1 worker": {"workers": 1}, "2 workers": {"workers": 2},
+                          "Ray, warm": {"address": address}}
+        runs = {name: [] for name in configurations}
+        for number in range(1, args.repeats + 1):
+            for name in list(configurations)[::1 if number % 2 else -1]:    # a drift falls on all
+                print(f"round {number}, {name}:", flush=True)
+                runs[name].append(run(**configurations[name]))
+    one, two, warm = (statistics.median(times) for times in runs.values())
+    print(f"\nmedians of {args.repeats} rounds, {args.students} submissions:")
+    for name, seconds in zip(runs, (one, two, warm)):
+        print(f"{name:>10}: {seconds:6.1f} s, {args.students / seconds:.2f} submissions/s")
+    report("scaling efficiency t1 / (2 t2)", one / (2 * two), SCALING_TARGET, at_least=True)
+    report("Ray warm against 2 local workers", warm / two - 1, RAY_TARGET)
+    report(f"Ray just started ({started:.1f} s) against 2 local workers", started / two - 1, RAY_TARGET)
 
 
-def ray_seconds(course, assignment, submissions, folder, engine):
-    """Seconds to grade the class twice on a two-node Ray cluster of this machine (its start not
-    counted): just started, then warm."""
+def report(what, figure, target, at_least=False):
+    meets = figure >= target if at_least else figure <= target
+    sign = "+" if not at_least else ""
+    print(f"{what}: {figure:{sign}.0%} (target {'>=' if at_least else '<='} {sign}{target:.0%}: "
+          f"{'meets' if meets else 'MISSES'})", flush=True)
+
+
+@contextlib.contextmanager
+def ray_cluster():
+    """The address of a Ray cluster on this machine, a head without CPUs and two worker nodes of
+    one CPU each; removed on leaving."""
     import ray
     from ray.cluster_utils import Cluster
 
@@ -89,8 +114,7 @@ def ray_seconds(course, assignment, submissions, folder, engine):
         cluster.add_node(num_cpus=1)
     cluster.wait_for_nodes()
     try:
-        return [timed(course, assignment, submissions, folder, engine=engine, address=cluster.address)
-                for _ in range(2)]
+        yield cluster.address
     finally:
         ray.shutdown()
         for node in list(cluster.worker_nodes):
