@@ -13,11 +13,11 @@ image. The submission travels inside the task, as bytes, so nodes need no shared
 
 Leases: Ray lends a worker to the driver for a task and, while more tasks wait, for the next ones,
 but only until the lease is half a second old; then the worker goes back to its raylet and the
-next task waits for a new lease, a round trip through the head (up to a tenth of a second on a
-laptop, against grades of half a second). The batch's driver keeps its leases for
-:data:`LEASE_MS` instead. It still hands a worker back as soon as no task waits, and another job
-on the cluster waits at most that long, plus one grade, for a worker the batch holds. A
-``RAY_worker_lease_timeout_milliseconds`` in the environment wins.
+next task waits for a new lease, a round trip through the head (up to a tenth of a second on the
+2-core machine of docs/BENCHMARKS.md, against grades of half a second). The batch's driver keeps
+its leases for :data:`LEASE_MS` instead. It still hands a worker back as soon as no task waits,
+and another job on the cluster waits at most that long, plus one grade, for a worker the batch
+holds. A ``RAY_worker_lease_timeout_milliseconds`` in the environment wins.
 
 Failures: a task whose worker or node dies is retried by Ray on another node (``max_retries``); a
 task that raises an :class:`~autograder.sandbox.EngineError` (a sandbox that could not start) is

@@ -37,7 +37,7 @@ from autograder.gradebook import Gradebook
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SCALING_TARGET, RAY_TARGET = 0.85, 0.10
-WARM_UP = 6        # submissions graded first, not counted: the engine's first sandboxes since boot
+WARM_UP = 6        # graded first and not counted: the engine's first sandboxes since it started
 
 
 def make_class(course, assignment, folder, students):
