@@ -32,6 +32,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.batch import Failed, grader_for
+from autograder.gradebook import folder_files
 from autograder.sandbox import EngineError, Limits
 
 GRADER_MEMORY_MB = 1024      # the grader's own process on the node, besides the sandbox's limit
@@ -39,13 +40,14 @@ LEASE_MS = 60_000            # how long the driver keeps a worker between tasks 
 
 
 def packed(path):
-    """(name, bytes) of the submission at ``path``: a file as it is; a folder zipped."""
+    """(name, bytes) of the submission at ``path``: a file as it is; a folder's files zipped, the
+    files its content hash covers."""
     path = Path(path)
     if path.is_file():
         return path.name, path.read_bytes()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+        for file in folder_files(path):
             archive.write(file, file.relative_to(path))
     return f"{path.name}.zip", buffer.getvalue()
 

@@ -50,15 +50,21 @@ CREATE TABLE IF NOT EXISTS failures (
 """
 
 
+def folder_files(folder):
+    """The files of a handed-in folder, sorted, links left out: what its content hash covers, and
+    what a Ray task carries (:func:`autograder.cluster.packed`)."""
+    return sorted(path for path in Path(folder).rglob("*") if path.is_file() and not path.is_symlink())
+
+
 def content_hash(path):
-    """SHA-256 (hex) of a submission: a file's bytes, or a folder's files, each by its relative path
-    (links are not followed)."""
+    """SHA-256 (hex) of a submission: a file's bytes, or a folder's files (:func:`folder_files`),
+    each by its relative path."""
     path = Path(path)
     digest = hashlib.sha256()
     if path.is_file():
         digest.update(path.read_bytes())
         return digest.hexdigest()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+    for file in folder_files(path):
         digest.update(str(file.relative_to(path)).encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
