@@ -17,9 +17,6 @@ import numpy
 
 from autograder.finite_differences import mismatch
 
-RELATIVE_FLOOR = 1e-12     # the relative error's denominator never drops below this
-
-
 @dataclass(frozen=True)
 class Verdict:
     """The credit a probe earns, a fraction in [0, 1], and the feedback that explains it."""
@@ -34,6 +31,19 @@ class Verdict:
 PASSED = Verdict(1.0, "passed")
 
 
+# The loosest tolerance each floating dtype needs, (rtol, atol): torch.testing.assert_close's
+# defaults. One rounding of a float32 is 6e-8 relative (float32's ε/2); a sum, a product of matrices
+# or an exp computed in another order differs by a few such roundings, far below 1.3e-6.
+DTYPE_TOLERANCES = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5)}
+
+
+def tolerances_for(dtype, rtol, atol):
+    """(rtol, atol) for comparing values of the reference's ``dtype``: the assignment's own, which
+    are meant for float64, made no tighter than that dtype's precision allows (DTYPE_TOLERANCES)."""
+    least = DTYPE_TOLERANCES.get(numpy.dtype(dtype).name)
+    return (rtol, atol) if least is None else (max(rtol, least[0]), max(atol, least[1]))
+
+
 def same_as_reference(actual, expected, rtol, atol, show_values=False):
     """Full credit when every value the reference returned is matched, else none.
 
@@ -41,9 +51,14 @@ def same_as_reference(actual, expected, rtol, atol, show_values=False):
         probe values and the reference's.
     Arrays match when their shapes agree, their dtype kinds agree (floats may differ
     in precision only if the reference's are floats too), NaN and ±inf sit at the
-    same places, and |a − e| ≤ atol + rtol·|e| holds everywhere else. Scalars of
-    number type compare the same way; strings, bools and None must be equal.
-    ``show_values``: name the expected value in the message (public probes only).
+    same places, and everywhere else
+
+        |a − e| ≤ atol · max(1, max |e|) + rtol · |e|
+
+    with (rtol, atol) from :func:`tolerances_for` the reference's dtype: the absolute part scales
+    with the array's largest value, since rounding errors scale with the terms summed, not with a
+    result that cancels to near zero. Scalars of number type compare the same way; strings, bools
+    and None must be equal. ``show_values``: name the expected value in the message (public probes).
     """
     for name in expected:
         if name not in actual:
@@ -78,6 +93,8 @@ def _difference(name, actual, expected, rtol, atol, show_values):
         index = _first(mismatch)
         detail = f" (expected {expected[index].item()!r})" if show_values else ""
         return f"{name}: differs at index {index}: {actual[index].item()!r}{detail}"
+    rtol, atol = tolerances_for(expected.dtype, rtol, atol)
+    dtype = expected.dtype.name
     actual, expected = actual.astype(numpy.float64), expected.astype(numpy.float64)
     finite = numpy.isfinite(expected)
     special = (~finite & ~((actual == expected) | (numpy.isnan(actual) & numpy.isnan(expected))))
@@ -85,17 +102,19 @@ def _difference(name, actual, expected, rtol, atol, show_values):
     if special.any():
         index = _first(special)
         detail = f", expected {expected[index].item()!r}" if show_values else ""
-        return f"{name}: {actual[index].item()!r} at index {index}{detail}"
+        where = " where a finite value is expected" if finite[index] else ""
+        return f"{name}: {actual[index].item()!r} at index {index}{where}{detail}"
     actual, expected = numpy.where(finite, actual, 0.0), numpy.where(finite, expected, 0.0)
     error = numpy.abs(actual - expected)
-    allowed = atol + rtol * numpy.abs(expected)
+    allowed = atol * max(1.0, float(numpy.abs(expected).max(initial=0.0))) + rtol * numpy.abs(expected)
     if (error <= allowed).all():
         return ""
-    relative = error / numpy.maximum(numpy.abs(actual) + numpy.abs(expected), RELATIVE_FLOOR)
-    index = _first(relative == relative[error > allowed].max())
+    excess = error / allowed
+    index = _first(excess == excess.max())
     detail = f" (got {actual[index].item()!r}, expected {expected[index].item()!r})" if show_values else ""
-    return (f"{name}: differs from the reference at index {index} by a relative error of "
-            f"{relative[index]:.1e}{detail}; the tolerance is rtol={rtol:g}, atol={atol:g}")
+    return (f"{name}: differs from the reference at index {index}{detail}: the error there is "
+            f"{excess[index]:.3g} times what the tolerance for {dtype} values allows "
+            f"(rtol={rtol:g}, atol={atol:g})")
 
 
 def _first(mask):
@@ -134,19 +153,30 @@ def consistent(values, check, tolerance):
     return PASSED
 
 
-def exact_rules(values, expected, check, rtol):
-    """Full credit when the values of a gradient check that come from rules (every value but the
-    numerical side of the pair, e.g. not ``numerical_*``) match the reference's to ``rtol`` of each
-    array's scale: |a − e| ≤ rtol · max |e|. Else none.
+def made_by_rules(values):
+    """A probe's values without central differences (``numerical``, ``numerical_*``).
+
+    Central differences are the student's own check of their rules, judged by :func:`consistent`
+    at the gradient check's tolerance; compared with the reference's central differences they
+    would fail correct code whose forward rounds differently, since a step of ε magnifies rounding
+    by 1/ε. Every other value (the rules' results, the forward's) is compared with the reference's.
+    """
+    return {name: value for name, value in values.items()
+            if not (name == "numerical" or name.startswith("numerical_"))}
+
+
+def exact_rules(values, expected, rtol):
+    """Full credit when the values of a gradient check that come from rules (:func:`made_by_rules`)
+    match the reference's float64 arrays to
+    ``rtol`` of each array's scale: |a − e| ≤ rtol · max |e|. Else none.
 
     Two float64 implementations of one rule agree to a few units in the last place, however their
     operations are ordered; a derivative computed numerically (central differences) agrees only to
     about 1e-10, inside the looser tolerance of :func:`same_as_reference`. This check tells them apart.
     """
-    numerical = PAIRS[check][1]
-    for name, wanted in expected.items():
+    for name, wanted in made_by_rules(expected).items():
         got = values.get(name)
-        if name.startswith(numerical) or not isinstance(wanted, numpy.ndarray) or wanted.dtype.kind != "f" \
+        if not isinstance(wanted, numpy.ndarray) or wanted.dtype != numpy.float64 \
                 or not isinstance(got, numpy.ndarray) or got.shape != wanted.shape:
             continue
         finite = numpy.isfinite(wanted) & numpy.isfinite(got)

@@ -1,7 +1,8 @@
-"""Fixtures for the tests that need a Docker engine: a client, the sandbox's images, and the base
-image that stands in for Gradescope's.
+"""Fixtures shared by the test folders: a Grader per assignment, made once per session (its
+reference's run is the slow part); and, for the tests that need a Docker engine, a client, the
+sandbox's images and the base image that stands in for Gradescope's.
 
-Without an engine these tests are skipped, with the reason, unless ``MYTORCH_REQUIRE_DOCKER=1``
+Without an engine the Docker tests are skipped, with the reason, unless ``MYTORCH_REQUIRE_DOCKER=1``
 (set it where an engine must be there, as on the grading servers): then they fail.
 """
 import os
@@ -10,6 +11,21 @@ import docker
 import pytest
 
 from autograder import images
+from autograder.grade import Grader
+from submissions import COURSE
+
+
+@pytest.fixture(scope="session")
+def graders():
+    """graders(name): the local engine's Grader of that assignment, made on first use, so that the
+    reference runs once a session."""
+    made = {}
+
+    def grader(name):
+        if name not in made:
+            made[name] = Grader(COURSE, COURSE.assignment(name))
+        return made[name]
+    return grader
 
 
 def unavailable(reason):

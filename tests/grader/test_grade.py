@@ -28,18 +28,6 @@ BUGS = {    # a plausible bug per assignment: (file, old text, new text, the tas
 
 
 @pytest.fixture(scope="module")
-def graders():
-    """One Grader per assignment, made on first use, so that the reference runs once."""
-    made = {}
-
-    def grader(name):
-        if name not in made:
-            made[name] = Grader(COURSE, COURSE.assignment(name))
-        return made[name]
-    return grader
-
-
-@pytest.fixture(scope="module")
 def docker_graders(sandbox_image):
     """One Grader per assignment on the docker engine, made on first use."""
     made = {}

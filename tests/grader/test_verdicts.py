@@ -21,9 +21,9 @@ def test_equal_values_pass_and_tiny_rounding_is_tolerated():
 
 @pytest.mark.parametrize("change, message", [
     ({"w": np.array([[1.0, 2.0], [3.0, 4.1]])},
-     "w: differs from the reference at index (1, 1) by a relative error"),
+     "w: differs from the reference at index (1, 1): the error there is"),
     ({"w": np.ones(4)}, "w: shape (4,), expected (2, 2)"),
-    ({"w": np.array([[1.0, 2.0], [3.0, np.nan]])}, "w: nan at index (1, 1)"),
+    ({"w": np.array([[1.0, 2.0], [3.0, np.nan]])}, "w: nan at index (1, 1) where a finite value is expected"),
     ({"w": np.array([[1, 2], [3, 4]])}, "w: dtype int64, expected a float dtype"),
     ({"steps": np.array([3, 5])}, "steps: differs at index (1,)"),
     ({"ok": False}, "ok: wrong value"),
@@ -34,6 +34,39 @@ def test_each_kind_of_difference_fails_with_a_message_that_names_it(change, mess
     verdict = judge({**EXPECTED, **change})
     assert verdict.credit == 0 and message in verdict.message
     assert "4.0" not in verdict.message and "expected 5" not in verdict.message, "no expected value is shown"
+
+
+def test_float32_values_are_judged_at_float32_precision_and_float64_values_tightly():
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((8, 784)).astype(np.float32), rng.standard_normal((10, 784)).astype(np.float32)
+    expected = {"y": x @ w.T}
+    by_einsum = {"y": np.einsum("nk,ok->no", x, w)}     # the same products, summed in another order
+    assert not np.array_equal(by_einsum["y"], expected["y"])
+    assert verdicts.same_as_reference(by_einsum, expected, rtol=1e-7, atol=1e-10).passed
+    one_ulp = {"y": np.array([1.0], np.float32)}
+    assert verdicts.same_as_reference({"y": np.nextafter(one_ulp["y"], 2)}, one_ulp, 1e-7, 1e-10).passed
+    wrong = {"y": np.array([1.0001], np.float32)}
+    verdict = verdicts.same_as_reference(wrong, one_ulp, 1e-7, 1e-10)
+    assert not verdict.passed and "times what the tolerance for float32 values allows" in verdict.message
+    assert not verdicts.same_as_reference({"y": np.array([1 + 1e-6])}, {"y": np.array([1.0])}, 1e-7, 1e-10).passed
+
+
+def test_the_error_a_message_prints_is_the_quantity_the_tolerance_bounds():
+    verdict = verdicts.same_as_reference({"y": np.array([1.0, 2.0 + 4e-7])}, {"y": np.array([1.0, 2.0])},
+                                         rtol=1e-7, atol=0)
+    assert "the error there is 2 times what the tolerance for float64 values allows" in verdict.message
+
+
+def test_values_near_zero_are_judged_against_the_scale_of_their_array():
+    expected = {"y": np.array([1e4, 1e-9])}     # the second one cancelled to nearly nothing
+    assert verdicts.same_as_reference({"y": np.array([1e4, 1e-9 + 1e-7])}, expected, 1e-7, 1e-10).passed
+    assert not verdicts.same_as_reference({"y": np.array([1e4, 1e-5])}, expected, 1e-7, 1e-10).passed
+
+
+def test_a_gradient_checks_central_differences_are_never_compared_with_the_references():
+    values = {"analytic_a": np.ones(2), "numerical_a": np.ones(2), "numerical": 1.0, "numerically": 2.0}
+    assert verdicts.made_by_rules(values) == {"analytic_a": values["analytic_a"], "numerically": 2.0}
+    assert set(verdicts.made_by_rules({"reverse": 1, "forward": 2})) == {"reverse", "forward"}
 
 
 def test_a_missing_value_fails():
@@ -190,7 +223,7 @@ def test_rules_must_match_the_reference_to_a_few_ulps_which_numerical_derivative
     honest = {"analytic_log": 1.0 * x ** -1, "numerical_log": 1 / x + 3e-10}
     h = 1e-6
     measured = {"analytic_log": (np.log(x + h) - np.log(x - h)) / (2 * h), "numerical_log": 1 / x}
-    assert verdicts.exact_rules(honest, expected, "gradient", 1e-12).passed, "numerical values are no rule"
-    verdict = verdicts.exact_rules(measured, expected, "gradient", 1e-12)
+    assert verdicts.exact_rules(honest, expected, 1e-12).passed, "numerical values are no rule"
+    verdict = verdicts.exact_rules(measured, expected, 1e-12)
     assert not verdict.passed and "analytic_log: agrees with the reference's rule only to a relative" in \
         verdict.message and "computed numerically (finite differences)" in verdict.message

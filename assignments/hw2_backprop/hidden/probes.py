@@ -104,12 +104,13 @@ def gradient_values(cases):
 
 
 def outputs_and_gradients(functions, x):
-    """{name: output, name_grad: x̄ for ȳ = 1} of each of ``functions`` at ``x``, where NumPy's overflow,
-    invalid-value and division-by-zero warnings raise: a stable formula triggers none."""
+    """{name: output, name_grad: x̄ for ȳ = 1} of each of ``functions`` at ``x``. A warning is no verdict:
+    a stable formula may overflow in a branch that it then discards (``where``); an unstable one
+    returns an inf or a NaN, which the grader finds where the reference's value is finite."""
     values = {}
     for name, f in functions.items():
         leaf = mytorch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
+        with np.errstate(all="ignore"):
             y = f(leaf)
             y.backward(mytorch.tensor(np.ones(y.shape)))
         values[name], values[f"{name}_grad"] = y.data, leaf.grad.data

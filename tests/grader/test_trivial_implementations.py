@@ -1,0 +1,30 @@
+"""Code that does nothing earns nothing: for every task of every assignment, each trivial
+implementation of ``autograder.variants.TRIVIAL`` (every region of the task returns None, its first
+argument, zeros like it, True or False) gets 0 of the task's points from the real grader.
+
+A probe that credits accepting correct input must also check that wrong input is rejected, and a
+probe of an update must check that something changed: otherwise one of these earns points.
+"""
+import pytest
+
+from autograder import variants
+from submissions import COURSE
+
+FAST = ("hw1", "hw2", "hw3")
+TRAINED = {"task4_2", "task4_3", "task4_4"}     # graded by training networks: minutes per variant
+
+
+def cases():
+    for name in (*FAST, "hw4"):
+        for task in COURSE.assignment(name).tasks:
+            marks = [pytest.mark.slow] if task.id in TRAINED else []
+            for form in variants.trivial(COURSE, task.id):
+                yield pytest.param(name, task.id, form, marks=marks, id=f"{task.id}-{form.replace(' ', '_')}")
+
+
+@pytest.mark.parametrize("name, task, form", cases())   # graded on the task's own probes alone
+def test_a_trivial_implementation_earns_nothing(graders, name, task, form, tmp_path):
+    replacements = variants.trivial(COURSE, task)[form]
+    result = graders(name).grade(variants.write(COURSE, tmp_path, replacements), tasks={task})
+    earned = {test.name: test.output for test in result.tests if test.score > 0}
+    assert not earned, f"{task} {form}: earns points in {sorted(earned)}"
