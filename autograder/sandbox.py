@@ -201,7 +201,7 @@ def _text(value, limit=runner.MAX_STRING):
     """``value`` if it is a str (clipped to ``limit``), else its type in words: for the sandbox's messages."""
     if not isinstance(value, str):
         return f"(not text: {type(value).__name__})"
-    return value if len(value) <= limit else value[:limit - 1] + "…"
+    return runner.clip(value, limit)
 
 
 def _error_text(error):

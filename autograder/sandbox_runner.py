@@ -325,9 +325,14 @@ def _load_module(name, path):
     return module
 
 
-def _clip(text, limit=MAX_STRING):
-    """``text`` cut to ``limit`` characters, an ellipsis marking a cut."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+def clip(text, limit=MAX_STRING):
+    """``text`` cut to at most ``limit`` characters at the end of a word, an ellipsis marking the
+    cut; a word longer than half the limit is cut where the limit falls."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rstrip().rfind(" ")
+    return (cut[:space].rstrip() if space > limit // 2 else cut) + "…"
 
 
 def describe(error, workdir, probes):
@@ -344,8 +349,8 @@ def describe(error, workdir, probes):
               if frame.filename.startswith(workdir + os.sep) and not frame.filename.startswith(own)]
     lines = [f"{os.path.relpath(frame.filename, workdir)}, line {frame.lineno}, in {frame.name}"
              + (f": {frame.line.strip()}" if frame.line else "") for frame in frames[-MAX_TRACEBACK:]]
-    return {"type": public.__name__, "message": _clip(message),
-            "traceback": [_clip(line, 300) for line in lines]}
+    return {"type": public.__name__, "message": clip(message),
+            "traceback": [clip(line, 300) for line in lines]}
 
 
 def export(result, value_bytes, numpy):

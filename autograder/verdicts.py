@@ -62,11 +62,17 @@ def same_as_reference(actual, expected, rtol, atol, show_values=False):
     """
     for name in expected:
         if name not in actual:
-            return Verdict(0.0, f"{name}: missing from the probe's values")
-        problem = _difference(name, actual[name], expected[name], rtol, atol, show_values)
+            return Verdict(0.0, f"{words(name)}: missing from the probe's values")
+        problem = _difference(words(name), actual[name], expected[name], rtol, atol, show_values)
         if problem:
             return Verdict(0.0, problem)
     return PASSED
+
+
+def words(name):
+    """A probe's value name as a student reads it: "getitem_with_a_repeated_list_index" →
+    "getitem with a repeated list index"."""
+    return name.replace("_", " ")
 
 
 def _difference(name, actual, expected, rtol, atol, show_values):
@@ -149,7 +155,8 @@ def consistent(values, check, tolerance):
                 return Verdict(0.0, f"{name}: expected an array of numbers, got {type(value).__name__}")
         problem = mismatch(values[pair[0]], values[pair[1]], tolerance, names=(tested, against))
         if problem is not None:
-            return Verdict(0.0, f"{pair[0]} disagrees with {pair[1]} ({meaning}): {problem}")
+            case = f"{words(suffix[1:])}: " if suffix else ""
+            return Verdict(0.0, f"{case}{tested} disagrees with {against} ({meaning}): {problem}")
     return PASSED
 
 
@@ -185,7 +192,7 @@ def exact_rules(values, expected, rtol):
         scale = numpy.abs(wanted[finite]).max()
         error = numpy.abs(got[finite] - wanted[finite]).max() / (scale if scale > 0 else 1)
         if error > rtol:
-            return Verdict(0.0, f"{name}: agrees with the reference's rule only to a relative {error:.1e}, "
+            return Verdict(0.0, f"{words(name)}: agrees with the reference's rule only to a relative {error:.1e}, "
                                 f"where the rule's formula gives {rtol:g} or better: is it computed "
                                 f"numerically (finite differences) rather than by the rule?")
     return PASSED

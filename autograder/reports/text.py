@@ -3,6 +3,7 @@ text, the outcome of a hidden test, and the per-task summary."""
 import re
 
 from autograder.results import task_number
+from autograder.sandbox_runner import clip
 
 # Characters kept as they are: printable text, and tab and line breaks where lines are allowed.
 # Everything else (C0/C1 control characters such as a terminal escape, lone surrogates, U+FFFE/FFFF)
@@ -29,12 +30,12 @@ def _escape(code):
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-HIDDEN_FEEDBACK_CHARS = 300
+HIDDEN_FEEDBACK_CHARS = 400
 
 
 def student_output(test):
     """What a student may read of a test's output: all of it (made printable) for a public test;
-    for a hidden one, its first line, at most HIDDEN_FEEDBACK_CHARS long.
+    for a hidden one, its first line, at most HIDDEN_FEEDBACK_CHARS long, cut between words.
 
     A verdict's first line names what went wrong (the value, the worst index, the size of the
     error, or the exception) and never a hidden expected value; the lines after it, and the
@@ -43,8 +44,8 @@ def student_output(test):
     if not test.hidden:
         return printable(test.output)
     lines = test.output.splitlines() or [""]
-    first = lines[0][:HIDDEN_FEEDBACK_CHARS]
-    withheld = len(lines) > 1 or len(lines[0]) > HIDDEN_FEEDBACK_CHARS
+    first = clip(lines[0], HIDDEN_FEEDBACK_CHARS)
+    withheld = len(lines) > 1 or first != lines[0]
     return printable(first) + (" [hidden test: more detail withheld]" if withheld else "")
 
 

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from autograder import reports
-from autograder.reports import gradescope, html, json_report, markdown, plots, table
+from autograder.reports import gradescope, html, json_report, markdown, plots, table, text
 from autograder.results import GradingResult, TestResult
 
 PAYLOAD = '<script>alert("pwned")</script>'
@@ -107,6 +107,16 @@ def test_student_facing_reports_show_a_hidden_tests_first_line_only(name, result
     assert "Task 3.2: Adam — bias correction" in text
     assert HIDDEN_SUMMARY in text and "more detail withheld" in text
     assert "expected 0.73105" not in text
+
+
+def test_a_long_hidden_message_is_cut_between_words_never_inside_one():
+    words = " ".join(f"word{i}" for i in range(200))
+    test = TestResult(name="t", task="task1_1", score=0, max_score=1, status="failed", output=words,
+                      hidden=True)
+    shown = text.student_output(test)
+    kept = shown.removesuffix(" [hidden test: more detail withheld]")
+    assert kept.endswith("…") and kept[:-1] in words and words[len(kept) - 1] == " "
+    assert len(kept) <= text.HIDDEN_FEEDBACK_CHARS
 
 
 @pytest.mark.parametrize("name", ["json", "junit"])

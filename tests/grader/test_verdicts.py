@@ -208,7 +208,7 @@ def test_several_gradient_checks_in_one_probe_are_named_by_their_case():
     values = {"analytic_weight": np.array([1.0, 2.0]), "numerical_weight": np.array([1.0, 2.0]),
               "analytic_bias": np.array([0.5]), "numerical_bias": np.array([1.0]), "weight": np.ones(2)}
     verdict = verdicts.consistent(values, "gradient", 1e-6)
-    assert verdict.credit == 0 and verdict.message.startswith("analytic_bias disagrees with numerical_bias")
+    assert verdict.credit == 0 and verdict.message.startswith("bias: analytic disagrees with numerical")
     assert verdicts.consistent({**values, "analytic_bias": np.array([1.0])}, "gradient", 1e-6).passed
 
 
@@ -225,5 +225,5 @@ def test_rules_must_match_the_reference_to_a_few_ulps_which_numerical_derivative
     measured = {"analytic_log": (np.log(x + h) - np.log(x - h)) / (2 * h), "numerical_log": 1 / x}
     assert verdicts.exact_rules(honest, expected, 1e-12).passed, "numerical values are no rule"
     verdict = verdicts.exact_rules(measured, expected, 1e-12)
-    assert not verdict.passed and "analytic_log: agrees with the reference's rule only to a relative" in \
+    assert not verdict.passed and "analytic log: agrees with the reference's rule only to a relative" in \
         verdict.message and "computed numerically (finite differences)" in verdict.message
