@@ -4,8 +4,9 @@ The kit judges its own grading with them (see docs/ARCHITECTURE.md, "How grading
 
 - a **trivial implementation** of a task does nothing useful in every region of the task (returns
   None, its first argument, zeros like it, True or False); it must earn none of the task's points;
-- a **correct alternative** (``tests/alternatives/``) rewrites a task's regions the way another
-  student would, correctly; it must earn every point.
+- a **correct alternative** (``tests/alternatives/<hw>/<task>/<name>.toml``, read by
+  :func:`alternative`) rewrites a task's regions the way another student would, correctly; it must
+  earn every point.
 
 A region is found by where it stands, its :class:`Site`: the file, and the function that holds it
 (``"MatMul.backward"``), since a region's code is a piece of that function's body. A variant's code
@@ -14,6 +15,7 @@ is written without indentation; it takes the region's.
 import ast
 import shutil
 import textwrap
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,3 +156,31 @@ def trivial(course, task):
         if replacements:
             found[name] = replacements
     return found
+
+
+# ----- Correct alternatives ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Alternative:
+    """A correct implementation of a task that differs from the reference's (tests/alternatives)."""
+    assignment: str       # "hw2"
+    task: str             # "task2_1"
+    title: str            # what differs, in a sentence
+    replacements: dict    # {Site: code}
+
+
+def alternative(path):
+    """The :class:`Alternative` of the TOML file at ``path``, ``<hw>/<task>/<name>.toml``::
+
+        title = "Y = XWᵀ + b by einsum"
+        [[region]]
+        in = "mytorch/ops/linalg.py:Linear.forward"
+        code = '''...'''
+    """
+    path = Path(path)
+    config = tomllib.loads(path.read_text())
+    task = path.parent.name
+    replacements = {}
+    for region in config["region"]:
+        file, _, function = region["in"].partition(":")
+        replacements[Site(file, function, task)] = region["code"]
+    return Alternative(path.parent.parent.name, task, config["title"], replacements)
