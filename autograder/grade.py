@@ -94,6 +94,9 @@ class Grader:
             self._prepare(workspace)
             with self.sandbox.session(workspace, [self.probes], self.support) as session:
                 registered = session.names()
+                if not registered:
+                    raise CourseError(f"{self.probes}: the reference's sandbox registered no probe: "
+                                      f"{session.problem() or 'the module defines none'}")
                 unknown = {r.task for r in registered.values()} - {t.id for t in self.assignment.tasks}
                 if unknown:
                     raise CourseError(f"{self.assignment.name}'s probes name tasks it does not have: "

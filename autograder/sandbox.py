@@ -323,6 +323,15 @@ class Session:
         ({} if it did not start)."""
         return dict(self._registry)
 
+    def problem(self):
+        """Why the sandbox registered no probe, in words: it did not start, or a probe module failed
+        to import (its error); None when it started and every module imported."""
+        if self._broken is not None:
+            return self._broken[1]
+        if self.errors:
+            return "; ".join(_error_text(error) for error in self.errors.values())
+        return None
+
     def detected(self):
         """What the sandbox's audit hook saw student code do, as sentences: "network access attempted
         (socket.connect, 3 times)". Best effort: code that tampers with its process can hide events."""

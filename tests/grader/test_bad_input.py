@@ -23,6 +23,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from autograder.course import CourseError
 from autograder.grade import Grader
 from autograder.local_sandbox import LocalSandbox
 from autograder.sandbox import Limits
@@ -286,3 +287,20 @@ def test_a_notebook_is_refused_unread_by_an_assignment_without_one(grader, tmp_p
     notebook.write_text('{"cells": [}')
     assert_refused_whole(grader, tmp_path, notebook,
                          "hw3_optimizers has no notebook; hand in a .zip of your files")
+
+
+@pytest.mark.parametrize("probes, problem", [
+    ("from probing import probe\n\n@probe('task3_1')\ndef " + "a" * 70 + "():\n    return {}\n",
+     "the sandbox registered a probe with a bad name"),
+    ("import no_such_module\n", "ModuleNotFoundError: No module named 'no_such_module'"),
+    ("x = 1\n", "the module defines none"),
+])
+def test_probes_that_the_reference_cannot_register_stop_the_grader_with_the_reason(probes, problem, tmp_path):
+    """Never a silent 0 with no tests: an assignment whose probes register nothing is the course's
+    fault, and the grader says so before grading anyone."""
+    grader = Grader(COURSE, HW3)
+    grader.probes = tmp_path / "probes.py"
+    grader.probes.write_text(probes)
+    with pytest.raises(CourseError, match="the reference's sandbox registered no probe") as raised:
+        grader.expected
+    assert problem in str(raised.value)
