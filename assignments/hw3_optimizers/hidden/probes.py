@@ -5,6 +5,10 @@ Every optimizer probe runs 30 steps on quadratics J(w) = ½ (w − c)ᵀ A (w �
 handed to ``.grad`` before each step, so a trajectory depends on the update rule alone. No
 expected value lives here, and no other task's solution: the convergence probes register a
 plain gradient-descent optimizer of their own.
+
+The reference's trajectories agree with ``torch.optim``'s in float64 to 1e-10 relative, in every
+setting probed here (a learning rate changed between steps, ``.grad = None`` on some steps, two
+parameters handed one gradient array, gradients of size 1e-10).
 """
 import numpy as np
 
@@ -14,31 +18,38 @@ from mytorch.optim import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 from probing import probe
 
 STEPS = 30
+SWITCH = 15                          # the step after which the events probes change every group's lr
+QUIET = (0, 1, 2, 3, 9, 10)          # the steps at which the events probes' second parameter has no .grad
+TINY = 1e-10                         # the scale of the tiny-gradient probes' problems
 
 
-def quadratic(shape, seed):
-    """(start, gradient function) of a quadratic with curvatures in [0.5, 2] around a random centre."""
+def quadratic(shape, seed, scale=1.0):
+    """(start, gradient function) of a quadratic with curvatures in [0.5, 2] around a random centre;
+    ``scale`` shrinks the centre and the start, and so the gradients, by that factor."""
     rng = np.random.default_rng(seed)
     size = int(np.prod(shape))
     rotation, _ = np.linalg.qr(rng.standard_normal((size, size)))
     curvature = rotation @ np.diag(rng.uniform(0.5, 2.0, size)) @ rotation.T
-    center = rng.standard_normal(shape)
-    start = center + 2.0 * rng.standard_normal(shape)
+    center = scale * rng.standard_normal(shape)
+    start = center + 2.0 * scale * rng.standard_normal(shape)
     def gradient(w):
         return (curvature @ (w.astype(np.float64) - center).reshape(-1)).reshape(shape).astype(w.dtype)
     return start, gradient
 
 
-def trajectories(optimizer_class, groups, shapes=((3,), (2, 2)), dtype=np.float64, seed=0):
+def trajectories(optimizer_class, groups, shapes=((3,), (2, 2)), dtype=np.float64, seed=0, scale=1.0,
+                 defaults=None):
     """Run ``optimizer_class`` over one parameter per shape for STEPS steps.
 
     groups: a list of option dicts, one param group each (parameters dealt round-robin).
-    Returns {"param<i>": (STEPS + 1, *shape) array}, and whether each step left ``.grad`` alone.
+    defaults: options passed to the constructor (the groups' defaults).
+    Returns {"param<i>": (STEPS + 1, *shape) array}, divided by ``scale``, and whether each step
+    left ``.grad`` alone.
     """
-    problems = [quadratic(shape, seed + i) for i, shape in enumerate(shapes)]
+    problems = [quadratic(shape, seed + i, scale) for i, shape in enumerate(shapes)]
     params = [mytorch.tensor(start.astype(dtype), requires_grad=True) for start, _ in problems]
     param_groups = [{"params": params[k::len(groups)], **options} for k, options in enumerate(groups)]
-    optimizer = optimizer_class(param_groups)
+    optimizer = optimizer_class(param_groups, **(defaults or {}))
     history, grad_untouched = [[p.data.copy()] for p in params], True
     for _ in range(STEPS):
         given = []
@@ -49,14 +60,55 @@ def trajectories(optimizer_class, groups, shapes=((3,), (2, 2)), dtype=np.float6
         grad_untouched &= all(np.array_equal(p.grad.data, g) for p, g in zip(params, given))
         for values, param in zip(history, params):
             values.append(param.data.copy())
-    values = {f"param{i}": np.stack(h) for i, h in enumerate(history)}
+    values = {f"param{i}": np.stack(h) / scale for i, h in enumerate(history)}
     return {**values, "grad_untouched": bool(grad_untouched), "dtype": str(params[0].dtype)}
+
+
+def trajectories_through_events(optimizer_class, groups, seed=0, defaults=None):
+    """Three parameters in each of ``groups`` (option dicts; ``defaults`` go to the constructor), for
+    STEPS steps, with the events of a real training loop:
+
+    - after step SWITCH every group's lr becomes a third of its own (a learning-rate schedule);
+    - the second parameter of each group has ``.grad = None`` at the QUIET steps: it must not move,
+      and its state (its step count t, its averages) must wait, as in torch.optim;
+    - the third parameter, of the first one's shape, is handed the first one's gradient array itself
+      (``x + y`` hands both leaves one array): its state must be its own.
+    """
+    params, problems, param_groups = [], [], []
+    for k, options in enumerate(groups):
+        own = [quadratic(shape, seed + 3 * k + i) for i, shape in enumerate([(3,), (2, 2), (3,)])]
+        own_params = [mytorch.tensor(start, requires_grad=True) for start, _ in own]
+        params += own_params
+        problems += own
+        param_groups.append({"params": own_params, **options})
+    optimizer = optimizer_class(param_groups, **(defaults or {}))
+    history, grad_untouched = [[p.data.copy()] for p in params], True
+    for t in range(STEPS):
+        if t == SWITCH:
+            for group in optimizer.param_groups:
+                group["lr"] = group["lr"] / 3
+        given = []
+        for k in range(len(groups)):
+            first, quiet, sharing = params[3 * k: 3 * k + 3]
+            first.grad = mytorch.tensor(problems[3 * k][1](first.data))
+            quiet.grad = None if t in QUIET else mytorch.tensor(problems[3 * k + 1][1](quiet.data))
+            sharing.grad = first.grad
+            given += [(p, p.grad.data.copy()) for p in (first, quiet) if p.grad is not None]
+        optimizer.step()
+        grad_untouched &= all(np.array_equal(p.grad.data, g) for p, g in given)
+        for values, param in zip(history, params):
+            values.append(param.data.copy())
+    quiet_steps = "_".join(str(t + 1) for t in QUIET)
+    names = ["param", f"param_without_grad_at_steps_{quiet_steps}", "param_handed_the_first_params_grad_array"]
+    values = {f"group{k}_{names[i]}": np.stack(history[3 * k + i]) for k in range(len(groups)) for i in range(3)}
+    return {**values, "grad_untouched": bool(grad_untouched)}
 
 
 # ----- Task 3.1: SGD, momentum, Nesterov ------------------------------------------------------------
 @probe("task3_1")
-def sgd_plain_and_weight_decay():
-    return trajectories(SGD, [dict(lr=0.3), dict(lr=0.1, weight_decay=0.05)])
+def sgd_plain_weight_decay_alone_and_the_defaults():
+    return trajectories(SGD, [dict(lr=0.3), dict(lr=0.1, weight_decay=0.05), dict()],
+                        shapes=((3,), (2, 2), (3,)))
 
 
 @probe("task3_1")
@@ -65,13 +117,20 @@ def sgd_momentum_and_dampening():
 
 
 @probe("task3_1")
-def sgd_nesterov():
-    return trajectories(SGD, [dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)], seed=3)
+def sgd_nesterov_alone_and_with_weight_decay():
+    return trajectories(SGD, [dict(lr=0.05, momentum=0.9, nesterov=True),
+                              dict(lr=0.05, momentum=0.7, nesterov=True, weight_decay=0.1)], seed=3)
 
 
 @probe("task3_1")
 def sgd_float32():
     return trajectories(SGD, [dict(lr=0.1, momentum=0.8)], dtype=np.float32, seed=5)
+
+
+@probe("task3_1")
+def sgd_through_an_lr_change_a_missing_grad_and_a_shared_grad():
+    return trajectories_through_events(SGD, [dict(lr=0.1, momentum=0.8, dampening=0.2, weight_decay=0.05),
+                                             dict(lr=0.05, momentum=0.9, nesterov=True)], seed=20)
 
 
 # ----- Task 3.2: Adagrad --------------------------------------------------------------------------
@@ -80,10 +139,32 @@ def adagrad_default():
     return trajectories(Adagrad, [dict(lr=0.5)])
 
 
+# initial_accumulator_value goes to the constructor: torch.optim.Adagrad fills G₀ from its constructor's
+# argument and ignores a param group's own value (the reference reads the group's, where both are equal).
 @probe("task3_2")
 def adagrad_decay_and_accumulator():
     options = dict(lr=0.4, lr_decay=0.05, initial_accumulator_value=0.3, weight_decay=0.02)
-    return trajectories(Adagrad, [options], seed=7)
+    return trajectories(Adagrad, [{}], defaults=options, seed=7)
+
+
+@probe("task3_2")
+def adagrad_each_option_alone_and_the_defaults():
+    groups = [dict(lr=0.5, lr_decay=0.1), dict(lr=0.5, weight_decay=0.1), dict(lr=0.5, eps=0.1), dict()]
+    values = trajectories(Adagrad, groups, shapes=((3,), (2, 2), (3,), (1, 3)), seed=30)
+    alone = trajectories(Adagrad, [{}], defaults=dict(lr=0.5, initial_accumulator_value=0.5), seed=32)
+    return {**values, **{f"with_only_initial_accumulator_value_{key}": value for key, value in alone.items()}}
+
+
+@probe("task3_2")
+def adagrad_through_an_lr_change_a_missing_grad_and_a_shared_grad():
+    options = dict(lr=0.5, lr_decay=0.05, initial_accumulator_value=0.2, weight_decay=0.02)
+    return trajectories_through_events(Adagrad, [{}], defaults=options, seed=24)
+
+
+@probe("task3_2")
+def adagrad_gradients_of_size_1e_minus_10_where_eps_matters():
+    # ε = 1e-10 is as large as √G: w ← w − η g / (√G + ε), with ε outside the root, shows.
+    return trajectories(Adagrad, [dict(lr=5e-11), dict(lr=5e-11, lr_decay=0.1)], scale=TINY, seed=31)
 
 
 # ----- Task 3.3: Adadelta -------------------------------------------------------------------------
@@ -95,6 +176,23 @@ def adadelta_default():
 @probe("task3_3")
 def adadelta_options():
     return trajectories(Adadelta, [dict(lr=2.0, rho=0.8, eps=1e-4, weight_decay=0.1)], seed=9)
+
+
+@probe("task3_3")
+def adadelta_each_option_alone():
+    groups = [dict(lr=3.0), dict(rho=0.7), dict(eps=1e-3), dict(weight_decay=0.5)]
+    return trajectories(Adadelta, groups, shapes=((3,), (2, 2), (3,), (2,)), seed=33)
+
+
+@probe("task3_3")
+def adadelta_through_an_lr_change_a_missing_grad_and_a_shared_grad():
+    return trajectories_through_events(Adadelta, [dict(lr=3.0, rho=0.8, weight_decay=0.05)], seed=26)
+
+
+@probe("task3_3")
+def adadelta_gradients_of_size_1e_minus_10_where_eps_matters():
+    # E[g²] ≈ 1e-20: ε = 1e-6 inside both roots dominates them; with ε = 1e-19 both terms count.
+    return trajectories(Adadelta, [dict(lr=0.5), dict(lr=1e-4, eps=1e-19)], scale=TINY, seed=34)
 
 
 # ----- Task 3.4: RMSprop --------------------------------------------------------------------------
@@ -114,6 +212,27 @@ def rmsprop_momentum():
     return trajectories(RMSprop, [dict(lr=0.01, momentum=0.9, eps=1e-3)], seed=12)
 
 
+@probe("task3_4")
+def rmsprop_each_option_alone_and_the_defaults():
+    groups = [dict(lr=0.03, alpha=0.8), dict(lr=0.03, centered=True), dict(lr=0.03, weight_decay=0.2),
+              dict(lr=0.03, eps=0.1), dict(lr=0.01, momentum=0.6), dict()]
+    return trajectories(RMSprop, groups, shapes=((3,), (2, 2), (3,), (2,), (1, 3), (2,)), seed=35)
+
+
+@probe("task3_4")
+def rmsprop_through_an_lr_change_a_missing_grad_and_a_shared_grad():
+    groups = [dict(lr=0.02, momentum=0.8), dict(lr=0.02, centered=True),
+              dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.05)]
+    return trajectories_through_events(RMSprop, groups, seed=36)
+
+
+@probe("task3_4")
+def rmsprop_gradients_of_size_1e_minus_10_where_eps_matters():
+    # √v ≈ 1e-10: ε = 1e-8 outside the root dominates it; with ε = 1e-10 both terms count.
+    groups = [dict(lr=1e-8), dict(lr=1e-10, eps=1e-10, centered=True), dict(lr=5e-9, momentum=0.5)]
+    return trajectories(RMSprop, groups, shapes=((3,), (2, 2), (3,)), scale=TINY, seed=37)
+
+
 # ----- Task 3.5: Adam, AMSGrad, AdamW -------------------------------------------------------------
 @probe("task3_5")
 def adam_default():
@@ -127,7 +246,33 @@ def adam_amsgrad_with_weight_decay():
 
 @probe("task3_5")
 def adamw():
-    return trajectories(AdamW, [dict(lr=0.1, weight_decay=0.1), dict(lr=0.05)], seed=14)
+    return trajectories(AdamW, [dict(lr=0.1, weight_decay=0.1), dict(lr=0.05), dict(lr=0.1, amsgrad=True)],
+                        shapes=((3,), (2, 2), (3,)), seed=14)
+
+
+@probe("task3_5")
+def adam_each_option_alone_and_the_defaults():
+    groups = [dict(lr=0.1, betas=(0.5, 0.9)), dict(lr=0.1, amsgrad=True), dict(lr=0.1, weight_decay=0.3),
+              dict(lr=0.1, eps=0.1), dict()]
+    return trajectories(Adam, groups, shapes=((3,), (2, 2), (3,), (2,), (1, 3)), seed=38)
+
+
+@probe("task3_5")
+def adam_through_an_lr_change_a_missing_grad_and_a_shared_grad():
+    return trajectories_through_events(Adam, [dict(lr=0.1, betas=(0.8, 0.95)),
+                                              dict(lr=0.1, amsgrad=True, weight_decay=0.1)], seed=40)
+
+
+@probe("task3_5")
+def adamw_through_an_lr_change_a_missing_grad_and_a_shared_grad():
+    return trajectories_through_events(AdamW, [dict(lr=0.1, weight_decay=0.2)], seed=42)
+
+
+@probe("task3_5")
+def adam_gradients_of_size_1e_minus_10_where_eps_matters():
+    # √v̂ ≈ 1e-10: ε = 1e-8 outside the root dominates it; with ε = 1e-10 both terms count.
+    groups = [dict(lr=1e-8), dict(lr=1e-10, eps=1e-10), dict(lr=1e-8, amsgrad=True)]
+    return trajectories(Adam, groups, shapes=((3,), (2, 2), (3,)), scale=TINY, seed=43)
 
 
 # ----- Task 3.6: the convergence comparison -------------------------------------------------------
