@@ -6,7 +6,10 @@ A backward rule is graded by a gradient check (``check="gradient"``): for each c
 holds the gradients the student's rules give through ``y.backward(ȳ)``, ``numerical_<case>`` central
 differences of the student's own forward (:mod:`finite_differences`), and every value is then compared
 with the reference's too.
-All inputs are float64 from fixed seeds, away from the kinks of ReLU and |x|; no expected value lives
+Gradient checks draw float64 inputs from fixed seeds, away from the kinks of ReLU and |x|; the kinks
+themselves (x = 0 exactly) are probed against the reference's values, which follow PyTorch's
+sub-gradients: relu'(0) = 0, leaky_relu'(0) = α, d|x|/dx at 0 = sign(0) = 0. Float32 inputs are probed
+for float32 results (their dtype by name, their values at float32 precision). No expected value lives
 here.
 
 Every probe exercises one task's code alone: where it needs another hw2 task (Sequential calls
@@ -139,10 +142,32 @@ def linear_backward():
         "batch": (F.linear, dict(x=normal((2, 3, 4), 3), w=normal((2, 4), 4), b=normal(2, 8))),
         "one_by_one": (F.linear, dict(x=normal((1, 1), 12), w=normal((1, 1), 13), b=normal(1, 14))),
         "constant_x": (lambda w, b: F.linear(constant, w, b), dict(w=normal((2, 3), 10), b=normal(2, 11))),
+        "one_weight_used_twice": (lambda x, w, b: F.linear(F.linear(x, w), w, b),
+                                  dict(x=normal((3, 4), 19), w=normal((4, 4), 23), b=normal(4, 24))),
         "two_layers": (lambda x, w1, w2, b: F.linear(F.linear(x, w1), w2, b),
                        dict(x=normal((3, 4), 15), w1=normal((5, 4), 16), w2=normal((2, 5), 17),
                             b=normal(2, 18))),
     })
+
+
+@probe("task2_1")
+def linear_float32_gradients_and_a_second_backward():
+    """A float32 layer keeps float32 gradients; a second forward and backward through the same weights
+    adds its gradients to .grad."""
+    x1, x2 = normal((4, 3), 30).astype(np.float32), normal((2, 5, 3), 31).astype(np.float32)
+    w = mytorch.tensor(normal((2, 3), 32).astype(np.float32), requires_grad=True)
+    b = mytorch.tensor(normal(2, 33).astype(np.float32), requires_grad=True)
+    x = mytorch.tensor(x1, requires_grad=True)
+    y = F.linear(x, w, b)
+    y.backward(mytorch.tensor(normal(y.shape, 34).astype(np.float32)))
+    values = {"output": y.data, "output_dtype": str(y.dtype), "x_grad": x.grad.data,
+              "first_weight_grad": w.grad.data.copy(), "first_bias_grad": b.grad.data.copy(),
+              "gradient_dtypes": " ".join(str(t.grad.dtype) for t in (x, w, b))}
+    y2 = F.linear(mytorch.tensor(x2), w, b)
+    y2.backward(mytorch.tensor(normal(y2.shape, 35).astype(np.float32)))
+    values.update({"second_output": y2.data, "accumulated_weight_grad": w.grad.data,
+                   "accumulated_bias_grad": b.grad.data})
+    return values
 
 
 @probe("task2_1", check="gradient")
@@ -192,16 +217,52 @@ def elementwise_backward():
     shapes = [(3, 4), (2, 3, 2), (6,), (4, 1), (2, 2, 3)]
     cases = {name: (f, dict(x=away_from_kinks(shape, 30 + i)))
              for i, ((name, f), shape) in enumerate(zip(ELEMENTWISE.items(), shapes))}
-    cases["sigmoid_of_a_number"] = (F.sigmoid, dict(x=away_from_kinks((), 39)))
+    for i, (name, f) in enumerate(ELEMENTWISE.items()):
+        cases[f"{name}_of_a_number"] = (f, dict(x=away_from_kinks((), 39 + i)))
+    # ȳ reaches x by two paths: a backward that writes into its upstream gradient spoils the other
+    for i, (name, f) in enumerate(ELEMENTWISE.items()):
+        cases[f"{name}_added_to_its_input"] = (lambda t, f=f: f(t) + t, dict(x=away_from_kinks((2, 3), 47 + i)))
     return gradient_values(cases)
+
+
+@probe("task2_2")
+def relu_and_leaky_relu_at_zero():
+    """PyTorch's sub-gradients at the kink x = 0 (and −0.0): relu'(0) = 0, leaky_relu'(0) = α."""
+    x = [[-2.0, -0.0, 0.0, 3.0], [0.0, 1e-300, -1e-300, 0.0]]
+    values = outputs_and_gradients({"relu": F.relu, "leaky_relu": F.leaky_relu,
+                                    "leaky_relu_0_3": lambda t: F.leaky_relu(t, 0.3),
+                                    "relu_module": nn.ReLU(), "leaky_relu_module_0_2": nn.LeakyReLU(0.2)}, x)
+    values.update({f"{name}_of_zero": value for name, value in outputs_and_gradients(
+        {"relu": F.relu, "leaky_relu_0_3": lambda t: F.leaky_relu(t, 0.3)}, 0.0).items()})
+    return values
+
+
+@probe("task2_2")
+def float32_activations_stay_float32():
+    """Float32 in, float32 out, forward and backward; values judged at float32 precision. Inputs reach
+    ±100, where e^100 overflows float32."""
+    x = np.array([[-100.0, -3.5, -0.25, 0.0], [0.5, 2.0, 40.0, 100.0]], dtype=np.float32)
+    upstream = normal(x.shape, 50).astype(np.float32)
+    functions = {**ELEMENTWISE, "softmax_last_dim": lambda t: F.softmax(t, dim=-1),
+                 "log_softmax_last_dim": lambda t: F.log_softmax(t, dim=-1),
+                 "softmax_dim0": lambda t: F.softmax(t, dim=0), "log_softmax_dim0": lambda t: F.log_softmax(t, dim=0)}
+    values = {}
+    for name, f in functions.items():
+        leaf = mytorch.tensor(x, requires_grad=True)
+        with np.errstate(all="ignore"):
+            y = f(leaf)
+            y.backward(mytorch.tensor(upstream))
+        values[name], values[f"{name}_grad"] = y.data, leaf.grad.data
+        values[f"{name}_dtypes"] = f"{y.dtype} {leaf.grad.dtype}"
+    return values
 
 
 @probe("task2_2", check="gradient")
 def softmax_backward():
     x = normal((2, 3, 4), 40)
     cases = {}
-    for dim in (0, 1, 2, -1):
-        name = f"dim{dim}" if dim >= 0 else "last_dim"
+    for dim in (0, 1, 2, -1, -2, -3):
+        name = f"dim{dim}" if dim >= 0 else {-1: "last_dim", -2: "dim_minus_2", -3: "dim_minus_3"}[dim]
         cases[f"softmax_{name}"] = (lambda t, dim=dim: F.softmax(t, dim=dim), dict(x=x))
         cases[f"log_softmax_{name}"] = (lambda t, dim=dim: F.log_softmax(t, dim=dim), dict(x=x))
     return gradient_values(cases)
@@ -257,6 +318,41 @@ def cross_entropy_of_huge_logits():
 
 
 @probe("task2_3")
+def losses_where_the_input_equals_the_target():
+    """|x − t| has its kink where x = t: PyTorch's sub-gradient there is sign(0) = 0."""
+    x = np.array([[0.5, -1.0, 2.0], [0.0, 3.0, -0.25]])
+    t = np.array([[0.5, 0.0, 2.0], [1.0, 3.0, -0.25]])
+    values = {}
+    with stand_ins(use_stand_in_log_softmax):
+        for reduction in REDUCTIONS:
+            values.update(outputs_and_gradients(
+                {f"l1_{reduction}": lambda a, r=reduction: F.l1_loss(a, const(t), reduction=r),
+                 f"mse_{reduction}": lambda a, r=reduction: F.mse_loss(a, const(t), reduction=r)}, x))
+        values.update(outputs_and_gradients({"l1_of_equal_numbers": lambda a: F.l1_loss(a, const(1.5))}, 1.5))
+    return values
+
+
+@probe("task2_3")
+def float32_losses_stay_float32():
+    """Float32 logits and targets give float32 losses and gradients, judged at float32 precision."""
+    x, t = normal((5, 3), 60).astype(np.float32), normal((5, 3), 61).astype(np.float32)
+    classes = labels([0, 2, 1, 1, 0])
+    losses = {"mse": lambda a: F.mse_loss(a, mytorch.tensor(t)), "l1": lambda a: F.l1_loss(a, mytorch.tensor(t)),
+              "nll_sum": lambda a: F.nll_loss(a, classes, reduction="sum"),
+              "cross_entropy": lambda a: F.cross_entropy(a, classes),
+              "cross_entropy_none": lambda a: F.cross_entropy(a, classes, reduction="none")}
+    values = {}
+    with stand_ins(use_stand_in_log_softmax):
+        for name, loss in losses.items():
+            leaf = mytorch.tensor(x, requires_grad=True)
+            y = loss(leaf)
+            y.backward(mytorch.ones_like(y))
+            values[name], values[f"{name}_grad"] = y.data, leaf.grad.data
+            values[f"{name}_dtypes"] = f"{y.dtype} {leaf.grad.dtype}"
+    return values
+
+
+@probe("task2_3")
 def loss_modules():
     x, t, classes = normal((4, 3), 9), normal((4, 3), 10), labels([1, 0, 2, 2])
     with stand_ins(use_stand_in_log_softmax):
@@ -288,7 +384,8 @@ def xavier_initialisers():
     return spread((init.xavier_uniform_, init.xavier_normal_),
                   {"default_400x250": ((400, 250), {}), "gain1_300x400": ((300, 400), dict(gain=1.0)),
                    "tanh_gain_500x60": ((500, 60), dict(gain=5 / 3)),
-                   "tanh_gain_conv": ((32, 16, 3, 3), dict(gain=5 / 3))})
+                   "tanh_gain_conv": ((32, 16, 3, 3), dict(gain=5 / 3)),
+                   "gain2_conv1d": ((24, 12, 7), dict(gain=2.0))})
 
 
 @probe("task2_4")
@@ -297,7 +394,8 @@ def kaiming_initialisers():
                 "relu_fan_in": ((300, 400), dict(nonlinearity="relu")),
                 "leaky_0_2_fan_out": ((500, 60), dict(a=0.2, mode="fan_out")),
                 "tanh_conv": ((32, 16, 3, 3), dict(nonlinearity="tanh")),
-                "linear_fan_out_conv": ((20, 30, 5, 5), dict(mode="fan_out", nonlinearity="linear"))}
+                "linear_fan_out_conv": ((20, 30, 5, 5), dict(mode="fan_out", nonlinearity="linear")),
+                "relu_fan_out_conv1d": ((24, 12, 7), dict(mode="fan_out", nonlinearity="relu"))}
     values = spread((init.kaiming_uniform_, init.kaiming_normal_), settings)
     x = normal((256, 128), 0)
     mytorch.manual_seed(12)
@@ -424,6 +522,9 @@ def sequential_forward():
         outer = nn.Sequential(OrderedDict(pre=Affine(3.0, 0.0), body=inner, post=Affine(1.0, -4.0)))
         with_dropout = nn.Sequential(Affine(1.5, 0.5), nn.Dropout(0.5), nn.Tanh())
         values = {"nested": outer(const(x)).data, "slice": outer[1:](const(x)).data,
+                  "empty_is_the_identity": nn.Sequential()(const(x)).data,
+                  "one_module": nn.Sequential(Affine(-2.0, 0.25))(const(x)).data,
+                  "last_by_negative_index": outer[-1](const(x)).data,
                   "nested_names": names(outer.named_parameters()),
                   "eval_reaches_every_module": not any(m.training for m in with_dropout.eval().modules()),
                   "with_dropout_in_eval": with_dropout(const(x)).data}
