@@ -177,6 +177,64 @@ def test_getitem_accepts_tensor_indices():
     assert x.grad.tolist() == [0, 1, 0, 0, 2]
 
 
+# Python lists (and tensors) inside an index, most with repeats: their gradients must add up,
+# as for integer arrays. Each entry: the mytorch index and the same index for torch, where a
+# nested list must be a tensor (torch 2.x still reads a list of lists as a tuple; NumPy does not).
+LIST_INDICES = {
+    "repeated_list": ([0, 0, 2], [0, 0, 2]),
+    "negative_list": ([-1, 2, -1], [-1, 2, -1]),
+    "list_and_slice": (([2, 0, 2], slice(1, None)), ([2, 0, 2], slice(1, None))),
+    "int_and_list": ((1, [3, 0, 3]), (1, [3, 0, 3])),
+    "ellipsis_and_list": ((Ellipsis, [3, 3, 1]), (Ellipsis, [3, 3, 1])),
+    "none_and_list": ((None, [2, 2, 0]), (None, [2, 2, 0])),
+    "nested_list": ([[0, 1], [1, 1]], torch.tensor([[0, 1], [1, 1]])),
+    "two_lists": (([0, 0, 2], [1, 1, 3]), ([0, 0, 2], [1, 1, 3])),
+    "tensor": (mytorch.tensor(np.array([2, 2, -1])), torch.tensor([2, 2, -1])),
+    "tensor_and_slice": ((slice(None), mytorch.tensor(np.array([1, 1]))),
+                         (slice(None), torch.tensor([1, 1]))),
+    "zero_d_array_and_list": ((np.array(1), [0, 0]), (torch.tensor(1), [0, 0])),
+    "bool_list": ([True, False, True], [True, False, True]),
+    "bool_mask_and_list": (([True, False, True], [1, 1]), ([True, False, True], [1, 1])),
+    "bool_tensor_mask": (mytorch.tensor(np.arange(12).reshape(3, 4) % 5 == 0),
+                         torch.tensor(np.arange(12).reshape(3, 4) % 5 == 0)),
+    "empty_list": ([], []),
+}
+
+
+@pytest.mark.parametrize("name", LIST_INDICES)
+def test_getitem_with_lists_accumulates_like_torch(name):
+    index, th_index = LIST_INDICES[name]
+    assert_matches_torch(lambda t: t[index], lambda t: t[th_index], draw((3, 4), 4))
+
+
+def test_getitem_repeated_list_index_adds_gradients():
+    x = mytorch.tensor(np.zeros(4), requires_grad=True)
+    x[[0, 0, 2]].sum().backward()
+    assert x.grad.tolist() == [2, 0, 1, 0]
+
+
+ZERO_D = {
+    "sum": lambda t: t.sum(0), "mean": lambda t: t.mean(-1, keepdim=True), "amax": lambda t: t.amax(0),
+    "max_dim": lambda t: t.max(-1).values, "logsumexp": lambda t: t.logsumexp(0),
+    "softmax": lambda t: t.softmax(0), "log_softmax": lambda t: t.log_softmax(-1),
+    "flatten": lambda t: t.flatten(), "squeeze": lambda t: t.squeeze(0),
+    "transpose": lambda t: t.transpose(0, -1),
+}
+
+
+@pytest.mark.parametrize("name", ZERO_D)
+def test_zero_dim_tensors_take_dim_0_and_minus_1(name):
+    """As in torch, a 0-d tensor has one dimension for dim arguments (found by test_fuzz.py)."""
+    assert_matches_torch(ZERO_D[name], ZERO_D[name], np.array(0.7))
+
+
+def test_dim_out_of_range_is_an_index_error():
+    with pytest.raises(IndexError, match="range"):
+        mytorch.tensor(np.ones((2, 3))).sum(2)
+    with pytest.raises(IndexError, match="range"):
+        mytorch.tensor(np.array(1.0)).sum(1)
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_cat_and_stack(dim):
     a, b, c = draw((2, 3), 0), draw((2, 3), 1), draw((2, 3), 2)
@@ -195,3 +253,8 @@ def test_composite_function_matches_finite_differences():
 
     x = mytorch.tensor(draw((5, 4), 9), requires_grad=True)
     assert mytorch.autodiff.gradcheck(loss, (x,), tolerance=1e-6)
+
+
+def test_the_derivative_of_a_zeroth_power_is_zero_even_at_zero():
+    """d/dx x⁰ = 0 everywhere, as in torch; p · x^(p−1) would give 0 · ∞ = NaN at x = 0."""
+    assert_matches_torch(lambda t: t ** 0, lambda t: t ** 0, np.array([0.0, 1.0, -2.0]))

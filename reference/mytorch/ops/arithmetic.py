@@ -101,8 +101,10 @@ class Pow(Function):
 
     def derivative(self):
         ### BEGIN SOLUTION task1_4
-        ### TODO dy/dx = p · x^(p−1), from the saved x.
+        ### TODO dy/dx = p · x^(p−1), from the saved x (and 0 for p = 0, also at x = 0).
         x, = self.saved_tensors
+        if self.exponent == 0:      # x⁰ is constant: p · x^(p−1) would give 0 · ∞ at x = 0
+            return self.xp.zeros_like(x)
         return self.exponent * x ** (self.exponent - 1)
         ### END SOLUTION
 

@@ -79,7 +79,7 @@ class Pow(Function):
         return x ** self.exponent
 
     def derivative(self):
-        # TODO Task 1.4 (backward of add, mul, neg and pow): dy/dx = p · x^(p−1), from the saved x.
+        # TODO Task 1.4 (backward of add, mul, neg and pow): dy/dx = p · x^(p−1), from the saved x (and 0 for p = 0, also at x = 0).
         raise NotImplementedError('Task 1.4: backward of add, mul, neg and pow')
 
     def backward(self, grad):

@@ -51,6 +51,9 @@ class GetItem(Function):
 
     An integer-array index may pick the same entry twice; its gradient then
     receives both contributions, which is why backward adds rather than assigns.
+    ``forward`` first turns the index's lists and tensors into arrays (see
+    :func:`_as_array_index`), so that ``x[[0, 0, 2]]`` is recognised as such a
+    pick, as ``x[np.array([0, 0, 2])]`` is.
     """
 
     def __init__(self, index):
@@ -58,6 +61,7 @@ class GetItem(Function):
 
     def forward(self, x):
         self.input_shape, self.input_dtype = x.shape, x.dtype
+        self.index = _as_array_index(self.index, self.xp)
         return x[self.index]
 
     def backward(self, grad):
@@ -74,6 +78,28 @@ def _picks_repeatable(index):
     parts = index if isinstance(index, tuple) else (index,)
     return any(getattr(part, "dtype", None) is not None and part.dtype.kind in "iu" and part.ndim > 0
                for part in parts)
+
+
+def _as_array_index(index, xp):
+    """``index`` with every list (nested or not) and Tensor in it made an array of ``xp``.
+
+    NumPy's rules: ``[0, 0, 2]`` and ``[[0, 1], [1, 0]]`` become integer arrays,
+    ``[True, False]`` a boolean mask, ``[]`` an empty integer array; ints,
+    slices, ``...`` and ``None`` stay as they are. (PyTorch 2.x still reads a
+    list holding lists as a tuple, with a warning that it will follow NumPy.)
+    """
+    if isinstance(index, tuple):
+        return tuple(_as_array_part(part, xp) for part in index)
+    return _as_array_part(index, xp)
+
+
+def _as_array_part(part, xp):
+    if isinstance(part, Tensor):
+        return part.data
+    if isinstance(part, list):
+        array = xp.asarray(part)
+        return array.astype(xp.intp) if array.size == 0 else array
+    return part
 
 
 class Concatenate(Function):
@@ -108,7 +134,9 @@ view = reshape
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge dimensions ``start_dim`` … ``end_dim`` into one."""
+    """Merge dimensions ``start_dim`` … ``end_dim`` into one (a 0-d tensor becomes 1-d)."""
+    if x.ndim == 0:
+        return reshape(x, (1,))
     start, end = start_dim % x.ndim, end_dim % x.ndim
     return reshape(x, x.shape[:start] + (-1,) + x.shape[end + 1:])
 
@@ -121,7 +149,7 @@ def unsqueeze(x, dim):
 
 def squeeze(x, dim=None):
     """Remove dimensions of size 1 (only ``dim``, when given)."""
-    dims = range(x.ndim) if dim is None else [dim % x.ndim]
+    dims = range(x.ndim) if dim is None else [dim % max(x.ndim, 1)]
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
 
 
@@ -130,18 +158,15 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
-    """Swap two dimensions."""
+    """Swap two dimensions (a 0-d tensor takes 0 or −1 and stays as it is)."""
     dims = list(range(x.ndim))
-    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    if dims:
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
     return permute(x, tuple(dims))
 
 
 def getitem(x, index):
-    """``x[index]``, with NumPy's indexing rules; tensors inside ``index`` are allowed."""
-    if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    elif isinstance(index, Tensor):
-        index = index.data
+    """``x[index]``, with NumPy's indexing rules; tensors and lists inside ``index`` are allowed."""
     return GetItem.apply(x, index=index)
 
 

@@ -14,11 +14,20 @@ from mytorch._tensor import Tensor
 
 
 def reduction_axes(dim, ndim):
-    """``dim`` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes."""
+    """``dim`` (None, an int or a tuple, negatives allowed) as a sorted tuple of axes.
+
+    As in PyTorch, a 0-d tensor takes dim 0 or −1, as if it had one axis of
+    size 1: there is nothing to reduce, so its axes are ().
+    """
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(sorted(d % ndim if ndim else 0 for d in dims))
+    rank = ndim or 1
+    for d in dims:
+        if not -rank <= d < rank:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], "
+                             f"but got {d})")
+    return tuple(sorted(d % ndim for d in dims)) if ndim else ()
 
 
 def restore_axes(grad, axes, keepdim):
@@ -56,15 +65,19 @@ class Max(Function):
 
     The gradient flows only to where the maximum was attained:
     x̄ = ȳ · 1[x = y] / #{x = y};  ẏ = Σ_axes ẋ · 1[x = y] / #{x = y}.
+    With ``first_only`` (``max(x, dim)``, as ``torch.max(x, dim)``) ties are not
+    shared: all of ȳ goes to the first maximal entry, the one ``indices`` names.
     """
 
-    def __init__(self, dim=None, keepdim=False):
-        self.dim, self.keepdim = dim, keepdim
+    def __init__(self, dim=None, keepdim=False, first_only=False):
+        self.dim, self.keepdim, self.first_only = dim, keepdim, first_only
 
     def forward(self, x):
         self.axes = reduction_axes(self.dim, x.ndim)
         y = x.max(axis=self.axes, keepdims=True)
         is_max = (x == y).astype(x.dtype)
+        if self.first_only and self.axes:   # one axis: keep the first maximal entry along it
+            is_max = is_max * (is_max.cumsum(axis=self.axes[0]) == 1)
         self.save_for_backward(is_max / is_max.sum(axis=self.axes, keepdims=True))
         return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
 
@@ -136,11 +149,14 @@ def max(x, dim=None, keepdim=False, **numpy_names):
     dim, keepdim = _dim_args(dim, keepdim, numpy_names)
     if dim is None:
         return amax(x)
-    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+    # as torch.max(x, dim): ȳ goes to the entry ``indices`` names, the first of tied maxima
+    return MaxResult(Max.apply(x, dim=dim, keepdim=keepdim, first_only=True), argmax(x, dim, keepdim))
 
 
 def argmax(x, dim=None, keepdim=False):
     """Indices of the largest entries (int64, not differentiable)."""
+    if x.ndim == 0 and dim is not None:
+        dim = reduction_axes(dim, 0) or None   # checks dim; a 0-d tensor's only index is 0
     return Tensor._from_op(x.data.argmax(axis=dim, keepdims=keepdim))
 
 

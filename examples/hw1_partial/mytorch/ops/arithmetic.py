@@ -82,6 +82,8 @@ class Pow(Function):
 
     def derivative(self):
         x, = self.saved_tensors
+        if self.exponent == 0:      # x⁰ is constant: p · x^(p−1) would give 0 · ∞ at x = 0
+            return self.xp.zeros_like(x)
         return self.exponent * x ** (self.exponent - 1)
 
     def backward(self, grad):
