@@ -32,7 +32,7 @@ def vjp(f, arrays, index, upstream, eps=EPS):
     arrays: the inputs x₁ … x_k; upstream: ȳ, of f's output shape.
     Returns an array of ``arrays[index]``'s shape.
     """
-    arrays = [np.array(a, dtype=np.float64) for a in arrays]
+    arrays = [np.array(a, dtype=np.float64, order="C") for a in arrays]   # reshape(-1) must be a view
     x = arrays[index]
     grad = np.zeros_like(x)
     for i in range(x.size):

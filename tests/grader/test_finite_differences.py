@@ -17,6 +17,12 @@ def test_vjp_of_a_product_is_the_other_factor_times_the_upstream():
     np.testing.assert_allclose(fd.vjp(product, [x, y], 1, upstream), (upstream * x).sum(axis=0), rtol=1e-8)
 
 
+def test_vjp_of_an_input_laid_out_channels_last_moves_each_element():
+    x = np.random.default_rng(0).standard_normal((2, 4, 3)).transpose(0, 2, 1)    # not C-contiguous
+    upstream = np.random.default_rng(1).standard_normal(x.shape)
+    assert np.allclose(fd.vjp(lambda x: x ** 2, [x], 0, upstream), 2 * x * upstream, atol=1e-8)
+
+
 def test_jvp_moves_every_input_along_its_tangent():
     rng = np.random.default_rng(1)
     x, y, dx, dy = (rng.standard_normal(5) for _ in range(4))
