@@ -7,8 +7,12 @@ A backward rule is called directly, as ``y.grad_fn.backward(ȳ)``, and each grad
 agrees (check="gradient"), then compares every value with the reference's. A JVP rule's tangent is
 paired the same way with central differences along the tangent, and the Jacobian built in reverse
 mode, ``reverse_<case>``, with the one built in forward mode, ``forward_<case>`` (check="modes").
-Inputs stay away from kinks and ties; the ties of max and extreme values get probes of their own
-(check="reference").
+Inputs of a gradient check stay away from kinks and ties; the kinks (|x| and xᵖ at 0), the ties of
+max (shared by max() and amax, sent to the returned index by max(x, dim), as in PyTorch), repeated
+indices given as lists, tuples of lists or arrays, 0-d tensors and extreme values get probes of their
+own (check="reference"), and so do float32 inputs, whose gradients and tangents must stay float32
+(``<case>_dtype``), and rules called twice on one node (``rule_twice``). Every probe of Task 1.11 asks
+both that gradcheck accepts correct rules and that it rejects wrong ones.
 
 Each probe exercises its own task's code alone. Where that code calls another task's, a correct
 stand-in from hidden_helpers takes its place while the probe runs (:func:`with_stand_ins`), as in
@@ -152,6 +156,51 @@ def rule_of(f, x, upstream=None):
     x = leaf(x)
     y = f(x)
     return by_the_rules(y, randn(y.shape, 0) if upstream is None else upstream, [x])[0]
+
+
+def float32_rules(cases, seed=0):
+    """The gradients of every case {name: :func:`case`} from the backward rules, on float32 inputs with a
+    float32 ȳ: ``<name>`` (``<name>_<input>`` for several inputs) and the name of its dtype,
+    ``<name>_dtype`` (``<name>_<input>_dtype``), which stays float32 as in PyTorch."""
+    values = {}
+    for number, (name, (f, arrays, wrt)) in enumerate(cases.items()):
+        leaves = [mytorch.tensor(np.array(a, dtype=np.float32), requires_grad=i in wrt)
+                  for i, a in enumerate(arrays)]
+        y = f(*leaves)
+        upstream = randn(y.shape, seed + number).astype(np.float32)
+        for i, grad in zip(wrt, by_the_rules(y, upstream, [leaves[i] for i in wrt])):
+            key = f"{name}_{chr(ord('a') + i)}" if len(wrt) > 1 else name
+            values[key], values[f"{key}_dtype"] = grad, str(grad.dtype)
+    return values
+
+
+def rule_twice(f, x, upstream=None):
+    """x̄ from the backward rule of the node that made ``f(x)``, called twice on one node with one ȳ,
+    as ``backward(retain_graph=True)`` twice does: (the first x̄, the second x̄, whether ȳ is unchanged).
+    A rule that changes what forward saved, or ȳ, in place gives another second answer."""
+    y = f(leaf(x))
+    upstream = randn(y.shape, 1) if upstream is None else upstream
+    before = np.array(upstream, copy=True)
+    first = to_array(y.grad_fn.backward(upstream), "the first gradient")
+    second = to_array(y.grad_fn.backward(upstream), "the second gradient")
+    return first, second, bool(np.array_equal(upstream, before))
+
+
+def rules_twice(cases):
+    """:func:`rule_twice` for each {name: (f, x)}: ``<name>_first``, ``<name>_second`` and
+    ``<name>_leaves_the_upstream_unchanged``."""
+    values = {}
+    for name, (f, x) in cases.items():
+        first, second, unchanged = rule_twice(f, x)
+        values.update({f"{name}_first": first, f"{name}_second": second,
+                       f"{name}_leaves_the_upstream_unchanged": unchanged})
+    return values
+
+
+def jvp_tangent(f, x, v, dtype=np.float64):
+    """The tangent of ``jvp(f, (x,), (v,))`` at ``x`` along ``v``, both of ``dtype``."""
+    x, v = np.asarray(x, dtype=dtype), np.asarray(v, dtype=dtype)
+    return to_array(mytorch.autodiff.jvp(f, (mytorch.tensor(x),), (mytorch.tensor(v),))[1], "the tangent")
 
 
 def gradient_check(cases, gradients=by_the_rules, seed=0):
@@ -483,6 +532,27 @@ def backward_pass_reports_wrong_rules_and_goes_deep():
             "deep_chain_grad": to_array(deep.grad, "x.grad")}
 
 
+@probe("task1_2")
+@with_stand_ins(STAND_IN_ORDER)
+def backward_pass_accumulates_over_graphs_calls_and_float32():
+    x = leaf(randn(3, 22))
+    Total.apply(Square.apply(x)).backward()
+    first = to_array(x.grad, "x.grad")
+    Total.apply(Sin.apply(x)).backward()         # a second graph on the same leaf adds to x.grad
+    second = to_array(x.grad, "x.grad")
+    y = Total.apply(Times.apply(x, Counting.apply(x)))
+    y.backward(retain_graph=True)                # the same graph twice: added twice
+    y.backward(np.array(2.0))
+    w = mytorch.tensor(randn(3, 23).astype(np.float32), requires_grad=True)
+    Total.apply(Times.apply(Square.apply(w), Plus.apply(w, w))).backward()
+    single = leaf(np.array(1.5))                 # the output is the leaf itself: x̄ = ȳ
+    engine.backward(single, np.array(3.0))
+    return {"after_one_graph": first, "after_a_second_graph": second,
+            "after_the_same_graph_twice": to_array(x.grad, "x.grad"),
+            "float32_grad": to_array(w.grad, "x.grad"), "float32_grad_dtype": str(to_array(w.grad, "x.grad").dtype),
+            "of_a_leaf_output": to_array(single.grad, "x.grad")}
+
+
 # ----- Task 1.3: gradients under broadcasting -------------------------------------------------------------
 def unbroadcast_check(pairs):
     """Check ``unbroadcast(ȳ, shape)`` for each {name: (ȳ's shape, shape)}: it is the gradient of
@@ -581,6 +651,23 @@ def sub_and_div_backward_and_the_upstream_gradient():
     return values
 
 
+@probe("task1_4")
+@with_stand_ins(STAND_IN_UNBROADCAST)
+def pow_backward_at_zero_and_float32_gradients():
+    signed, positive, ones = np.array([0.0, -1.5, 2.0]), np.array([0.0, 0.5, 2.0]), np.ones(3)
+    values = {f"pow_{name}_at_zero": rule_of(lambda t, p=p: t ** p, positive if p == 0.5 else signed, ones)
+              for name, p in [("two", 2), ("three", 3), ("one", 1), ("two_point_zero", 2.0), ("one_half", 0.5)]}
+    values["sqrt_at_zero"] = rule_of(mytorch.sqrt, positive, ones)
+    shape_a, shape_b = (2, 1, 3), (4, 1)
+    a, b = randn(shape_a, 24), randn(shape_b, 25)
+    positive = np.abs(randn((2, 3), 26)) + 0.5
+    return {**values, **float32_rules({
+        "add": case(mytorch.ops.add, a, b), "mul": case(mytorch.ops.mul, a, b), "sub": case(lambda s, t: s - t, a, b),
+        "neg": case(mytorch.ops.neg, a), "square": case(lambda t: t ** 2, a), "cube": case(lambda t: t ** 3, a),
+        "sqrt": case(lambda t: t ** 0.5, positive), "reciprocal": case(lambda t: t ** -1.0, positive),
+        "div": case(lambda s, t: s / t, a, positive[0]), "number_times_x": case(lambda t: 2.5 * t, a)})}
+
+
 # ----- Task 1.5: backward of exp, log and abs -------------------------------------------------------------
 @probe("task1_5", check="gradient")
 def exp_backward():
@@ -612,6 +699,14 @@ def elementwise_backward_at_special_points():
             "abs_at_signed_zeros": rule_of(Abs.apply, np.array([[0.0, -1.5, 2.0], [3.0, 0.0, -0.0]])),
             **{f"{op.__name__.lower()}_of_a_zero_upstream": rule_of(op.apply, values, np.zeros(4))
                for op, values in [(Exp, x), (Log, np.abs(x) + 1), (Abs, x)]}}
+
+
+@probe("task1_5")
+def elementwise_backward_twice_and_in_float32():
+    x, with_zeros = randn((2, 3), 27), np.array([[0.0, -1.5, 2.0], [-0.0, 0.5, 0.0]])
+    return {**rules_twice({"exp": (Exp.apply, x), "log": (Log.apply, np.abs(x) + 0.5), "abs": (Abs.apply, with_zeros)}),
+            **float32_rules({"exp": case(Exp.apply, x), "log": case(Log.apply, np.abs(x) + 0.5),
+                             "abs_with_zeros": case(Abs.apply, with_zeros), "abs": case(Abs.apply, x)})}
 
 
 # ----- Task 1.6: backward of sum, max and logsumexp -------------------------------------------------------
@@ -660,6 +755,51 @@ def logsumexp_backward_at_extreme_values():
             "sum_over_all_entries": float(rule_of(mytorch.logsumexp, randn((4, 3), 9), np.array(1.0)).sum())}
 
 
+@probe("task1_6")
+def max_backward_follows_torch_for_ties_with_and_without_dim():
+    ties = np.array([[3.0, 1.0, 3.0], [3.0, -2.0, 3.0], [0.0, 0.0, -1.0]])
+    values = {"max_of_all_shares_ties": rule_of(mytorch.max, ties, np.array(6.0)),
+              "tensor_max_method_shares_ties": rule_of(lambda t: t.max(), ties, np.array(6.0))}
+    for dim in (0, 1, -1):                      # max(x, dim) sends ȳ to the index it returns: the first
+        for keepdim in (False, True):
+            kept = "kept" if keepdim else "dropped"
+            name = f"dim_minus_{-dim}" if dim < 0 else f"dim_{dim}"
+            values[f"max_with_{name}_{kept}_goes_to_its_index"] = rule_of(
+                lambda t, dim=dim, keepdim=keepdim: mytorch.max(t, dim=dim, keepdim=keepdim).values, ties)
+            values[f"amax_with_{name}_{kept}_shares_ties"] = rule_of(
+                lambda t, dim=dim, keepdim=keepdim: mytorch.amax(t, dim=dim, keepdim=keepdim), ties)
+    return values
+
+
+@probe("task1_6", check="gradient")
+def reductions_backward_of_0d_tensors_and_of_a_row():
+    cases = {}
+    for name, reduce in {"sum": mytorch.sum, "amax": mytorch.amax, "logsumexp": mytorch.logsumexp}.items():
+        for dim_name, dim in [("all", None), ("dim_0", 0), ("dim_minus_1", -1)]:
+            for keepdim in (False, True):
+                cases[f"{name}_{dim_name}_{'kept' if keepdim else 'dropped'}"] = case(
+                    lambda t, reduce=reduce, dim=dim, keepdim=keepdim: reduce(t, dim=dim, keepdim=keepdim),
+                    np.array(1.3))
+    cases["max_with_dim_0"] = case(lambda t: mytorch.max(t, dim=0).values, np.array(-0.4))
+    for name, reduce in {"sum": mytorch.sum, "amax": mytorch.amax, "logsumexp": mytorch.logsumexp}.items():
+        for dim_name, dim in [("minus_1", -1), ("minus_2", -2), ("0_and_minus_1", (0, -1))]:
+            cases[f"{name}_of_a_row_dim_{dim_name}"] = case(
+                lambda t, reduce=reduce, dim=dim: reduce(t, dim=dim), distinct((1, 3), seed=39))
+    return gradient_check(cases)
+
+
+@probe("task1_6")
+def reductions_backward_twice_and_in_float32():
+    x = distinct((2, 3, 4), seed=28)
+    reductions = {"sum_dim_1": lambda t: mytorch.sum(t, dim=1), "sum_kept": lambda t: mytorch.sum(t, dim=(0, -1), keepdim=True),
+                  "amax_dim_minus_1": lambda t: mytorch.amax(t, dim=-1), "amax_all": mytorch.amax,
+                  "max_values_dim_0_kept": lambda t: mytorch.max(t, dim=0, keepdim=True).values,
+                  "logsumexp_dim_2": lambda t: mytorch.logsumexp(t, dim=2),
+                  "logsumexp_kept": lambda t: mytorch.logsumexp(t, dim=(1, 2), keepdim=True)}
+    return {**rules_twice({name: (f, x) for name, f in reductions.items()}),
+            **float32_rules({name: case(f, x) for name, f in reductions.items()})}
+
+
 # ----- Task 1.7: backward of reshape, permute, indexing and concatenation ---------------------------------
 @probe("task1_7", check="gradient")
 def reshape_and_permute_backward():
@@ -699,6 +839,38 @@ def concatenate_backward():
     return gradient_check(cases)
 
 
+@probe("task1_7", check="gradient")
+def getitem_backward_with_python_lists_and_repeated_indices():
+    x = randn((3, 4), 29)
+    indices = {"repeated_list": [0, 0, 2], "repeated_list_of_negatives": [-1, 2, -1, -1],
+               "tuple_of_repeated_lists": ([0, 0, 2], [1, 1, 3]), "slice_and_repeated_list": (slice(None), [3, 3, 0]),
+               "integer_and_repeated_list": (1, [2, 2, 0]), "boolean_list": [True, False, True],
+               "repeated_2d_arrays": (np.array([[0, 0], [2, 2]]), np.array([[1, 1], [3, 3]])),
+               "repeated_tensor_in_a_tuple": (mytorch.tensor(np.array([2, 2])), slice(1, 3)),
+               "empty_list": []}
+    cases = {name: case(lambda t, index=index: t[index], x) for name, index in indices.items()}
+    scalar = np.array(0.7)
+    cases.update({"of_0d_with_none": case(lambda t: t[None], scalar), "of_0d_with_ellipsis": case(lambda t: t[...], scalar),
+                  "of_0d_with_empty_tuple": case(lambda t: t[()], scalar),
+                  "stack_of_0d": case(lambda s, t: mytorch.stack([s, t]), scalar, np.array(-1.1)),
+                  "reshape_0d_to_1d": case(lambda t: mytorch.flatten(t), scalar),
+                  "unsqueeze_negative_dim": case(lambda t: mytorch.unsqueeze(t, -2), randn((2, 3), 30)),
+                  "squeeze_negative_dim": case(lambda t: mytorch.squeeze(t, -1), randn((2, 1), 31))})
+    return gradient_check(cases, seed=7)
+
+
+@probe("task1_7")
+def shape_backward_twice_and_in_float32():
+    x = randn((2, 3, 4), 32)
+    shape_ops = {"reshape": lambda t: t.reshape(4, 6), "permute": lambda t: mytorch.permute(t, (2, 0, 1)),
+                 "repeated_list_index": lambda t: t[[1, 1, 0]], "repeated_array_index": lambda t: t[:, np.array([2, 2])],
+                 "slice": lambda t: t[:, 1:, ::2], "boolean_mask": lambda t: t[t.data > 0]}
+    values = {**rules_twice({name: (f, x) for name, f in shape_ops.items()}),
+              **float32_rules({name: case(f, x) for name, f in shape_ops.items()})}
+    values.update(float32_rules({"cat": case(lambda s, t: mytorch.cat([s, t], dim=-1), x, randn((2, 3, 1), 33))}))
+    return values
+
+
 # ----- Task 1.8: backward of matmul -----------------------------------------------------------------------
 STAND_IN_UNBROADCAST_OF_MATMUL = (linalg, "unbroadcast", stand_in_unbroadcast)
 
@@ -730,6 +902,14 @@ def matmul_backward_when_one_input_needs_no_gradient():
     grads = mytorch.matmul(leaf(a), leaf(b)).grad_fn.backward(upstream)
     return {**values, "one_entry_per_input": isinstance(grads, tuple) and len(grads) == 2,
             "upstream_unchanged": bool(np.array_equal(upstream, before))}
+
+
+@probe("task1_8")
+@with_stand_ins(STAND_IN_UNBROADCAST_OF_MATMUL)
+def matmul_backward_in_float32():
+    shapes = [((3, 4), (4, 2)), ((4,), (4, 3)), ((2, 3), (3,)), ((4,), (4,)), ((2, 1, 3, 4), (5, 4, 2))]
+    return float32_rules({f"shapes{number}": case(mytorch.matmul, randn(a, 50 + number), randn(b, 60 + number))
+                          for number, (a, b) in enumerate(shapes)})
 
 
 # ----- Task 1.9: forward mode: JVP rules ------------------------------------------------------------------
@@ -811,6 +991,50 @@ def jvp_of_matmul_and_a_small_network():
     cases["matmul_only_b_moves"] = case(mytorch.matmul, randn(3, 4), randn((3, 2), 5), wrt=(1,))
     cases["network"] = case(network, randn((5, 4), 20))
     return jvp_check(cases)
+
+
+@probe("task1_9")
+@with_stand_ins(STAND_IN_POW_DERIVATIVE)
+def jvp_at_kinks_ties_repeated_indices_0d_and_in_float32():
+    ties = np.array([[3.0, 1.0, 3.0], [3.0, -2.0, 3.0], [0.0, 0.0, -1.0]])
+    v = np.arange(1.0, 10.0).reshape(3, 3) ** 2
+    signed, positive, dx = np.array([0.0, -1.5, 2.0, -0.0]), np.array([0.0, 0.5, 2.0, 0.0]), np.array([1.0, 2.0, 3.0, 4.0])
+    values = {"abs_at_zeros": jvp_tangent(mytorch.abs, signed, dx),
+              **{f"pow_{name}_at_zero": jvp_tangent(lambda t, p=p: t ** p, positive if p == 0.5 else signed, dx)
+                 for name, p in [("two", 2), ("three", 3), ("one", 1), ("one_half", 0.5)]},
+              "max_of_all_shares_ties": jvp_tangent(mytorch.max, ties, v),
+              "repeated_list_index": jvp_tangent(lambda t: t[[0, 0, 2]], ties, v),
+              "tuple_of_repeated_lists": jvp_tangent(lambda t: t[[0, 0, 2], [1, 1, 2]], ties, v)}
+    for dim in (0, -1):
+        for keepdim in (False, True):
+            name = f"dim_{dim}_{'kept' if keepdim else 'dropped'}".replace("-", "minus_")
+            values[f"max_with_{name}_goes_to_its_index"] = jvp_tangent(
+                lambda t, dim=dim, keepdim=keepdim: mytorch.max(t, dim=dim, keepdim=keepdim).values, ties, v)
+            values[f"amax_with_{name}_shares_ties"] = jvp_tangent(
+                lambda t, dim=dim, keepdim=keepdim: mytorch.amax(t, dim=dim, keepdim=keepdim), ties, v)
+    for name, reduce in {"sum": mytorch.sum, "amax": mytorch.amax, "logsumexp": mytorch.logsumexp}.items():
+        for dim in (None, 0, -1):
+            for keepdim in (False, True):
+                key = f"{name}_of_0d_dim_{dim}_{'kept' if keepdim else 'dropped'}".replace("-", "minus_")
+                values[key] = jvp_tangent(lambda t, r=reduce, d=dim, k=keepdim: r(t, dim=d, keepdim=k),
+                                          np.array(0.8), np.array(-2.5))
+    return {**values, **float32_tangents()}
+
+
+def float32_tangents():
+    """The tangents of a few operations on float32 values along a float32 direction, each with the
+    name of its dtype (``<op>_dtype``), which stays float32."""
+    x, y = randn((2, 3), 34), randn((3, 2), 35)
+    ops = {"add": lambda t: t + t * 2.0, "neg": lambda t: -t, "pow": lambda t: t ** 3, "exp": mytorch.exp,
+           "log": lambda t: mytorch.log(mytorch.abs(t) + 0.5), "sum": lambda t: mytorch.sum(t, dim=1),
+           "amax": lambda t: mytorch.amax(t, dim=0, keepdim=True), "logsumexp": lambda t: mytorch.logsumexp(t, dim=-1),
+           "reshape_permute": lambda t: mytorch.permute(t.reshape(3, 2), (1, 0)), "getitem": lambda t: t[[1, 1, 0]],
+           "cat": lambda t: mytorch.cat([t, t * 3.0], dim=1), "matmul": lambda t: mytorch.matmul(t, const(y).float())}
+    values = {}
+    for name, f in ops.items():
+        tangent = jvp_tangent(f, x, randn((2, 3), 36), dtype=np.float32)
+        values[f"float32_{name}"], values[f"float32_{name}_dtype"] = tangent, str(tangent.dtype)
+    return values
 
 
 # ----- Task 1.10: the Jacobian in both modes --------------------------------------------------------------
@@ -935,25 +1159,61 @@ def gradcheck_outcome(f, inputs, **options):
         return False, np.array([int(n) for n in found[1].split(", ")] if found else [], dtype=np.int64)
 
 
+class CubeTooSmall(Cube):
+    """y = x³ whose backward is a relative 1e-3 too small."""
+
+    def backward(self, grad):
+        return super().backward(grad) * (1 - 1e-3)
+
+
+class CubeTooLarge(Cube):
+    """y = x³ whose backward is a relative 1e-3 too large."""
+
+    def backward(self, grad):
+        return super().backward(grad) * (1 + 1e-3)
+
+
+def accepts_and_rejects(correct, wrong):
+    """Whether gradcheck accepts every case of ``correct`` and rejects every case of ``wrong``, each
+    {name: (f, inputs, options)}; as ``accepts_<name>`` and ``rejects_<name>``. A gradcheck that
+    always says True, or always raises, gets one of them wrong: every probe of Task 1.11 asks both."""
+    values = {f"accepts_{name}": gradcheck_outcome(f, inputs, **options)[0]
+              for name, (f, inputs, options) in correct.items()}
+    values.update({f"rejects_{name}": not gradcheck_outcome(f, inputs, **options)[0]
+                   for name, (f, inputs, options) in wrong.items()})
+    return values
+
+
 STAND_IN_JACOBIAN = (transforms, "jacobian", stand_in_jacobian)
 
 
 @probe("task1_11")
-def relative_error_values():
+@with_stand_ins(STAND_IN_JACOBIAN)
+def relative_error_values_and_gradcheck_at_every_scale():
     rng = np.random.default_rng(1)
     a, n = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     tiny_a, tiny_n = rng.standard_normal(100) * 1e-6, rng.standard_normal(100) * 1e-6
-    return {name: to_array(error, f"relative_error ({name})") for name, error in [
+    values = {name: to_array(error, f"relative_error ({name})") for name, error in [
         ("random", relative_error(a, n)), ("swapped", relative_error(n, a)),
         ("of_equal_values", relative_error(a, a)), ("tiny", relative_error(tiny_a, tiny_n)),
         ("below_the_default_floor", relative_error(np.array([1e-10, 0.0]), np.array([3e-10, 0.0]))),
         ("below_a_given_floor", relative_error(np.array([3e-5, 0.0]), np.array([1e-5, 0.0]), floor=1e-3)),
         ("above_a_given_floor", relative_error(np.array([3.0]), np.array([1.0]), floor=1e-3)),
         ("of_0d", relative_error(np.array(2.0), np.array(1.0)))]}
+    small, large = leaf(np.array([2e-3, -3e-3, 1e-3])), leaf(np.array([40.0, -25.0, 60.0]))
+    return {**values, **accepts_and_rejects(
+        {"zero_derivatives": (Product.apply, (leaf(np.zeros(2)),), {}),
+         "tiny_derivatives": (Cube.apply, (small,), {}), "huge_derivatives": (Cube.apply, (large,), {}),
+         "an_error_below_a_loose_tolerance": (CubeTooSmall.apply, (large,), {"tolerance": 1e-2})},
+        {"a_gradient_too_small": (CubeTooSmall.apply, (large,), {}),
+         "a_gradient_too_large": (CubeTooLarge.apply, (large,), {}),
+         "tiny_gradients_too_small": (CubeTooSmall.apply, (small,), {}),
+         "tiny_gradients_too_large": (CubeTooLarge.apply, (small,), {})})}
 
 
 @probe("task1_11")
-def numerical_jacobian_values():
+@with_stand_ins(STAND_IN_JACOBIAN)
+def numerical_jacobian_values_and_gradcheck_of_several_inputs():
     values = {}
     for number, (shape, rows) in enumerate([((3,), 4), ((2, 3), 2), ((), 3)]):
         matrix = const(randn((rows, max(1, int(np.prod(shape)))), 4))
@@ -970,30 +1230,29 @@ def numerical_jacobian_values():
     values["last_of_three"] = numerical_jacobian(lambda s, t, u: mytorch.matmul(t, s * u), inputs, 2)
     first_ignored = (leaf(randn(3, 10)), leaf(randn(2, 11)))
     values["ignored_input"] = numerical_jacobian(lambda s, t: t * 2.0, first_ignored, 0)
-    return {**{name: to_array(value, f"numerical_jacobian ({name})") for name, value in values.items()},
-            "inputs_unchanged": all(np.array_equal(t.data, a) for t, a in zip(inputs, arrays))}
+    values = {name: to_array(value, f"numerical_jacobian ({name})") for name, value in values.items()}
+    a, b = leaf(randn((2, 3), 37)), leaf(randn((4, 2), 38))
+    accepted, index = gradcheck_outcome(Bilinear.apply, (a, b))
+    return {**values, "inputs_unchanged": all(np.array_equal(t.data, a) for t, a in zip(inputs, arrays)),
+            "second_input_wrong_index": index, **accepts_and_rejects(
+                {"two_inputs": (GoodBilinear.apply, (a, b), {}),
+                 "a_wrong_input_that_needs_no_gradient": (Bilinear.apply, (a, const(b.data)), {})},
+                {"a_wrong_second_input": (Bilinear.apply, (a, b), {}),
+                 "a_wrong_second_input_of_a_constant_first": (Bilinear.apply, (const(a.data), b), {})})}
 
 
 @probe("task1_11")
 @with_stand_ins(STAND_IN_JACOBIAN)
-def gradcheck_accepts_correct_rules():
+def gradcheck_accepts_correct_rules_and_rejects_wrong_ones():
     a, b = leaf(randn((2, 3), 12)), leaf(randn((4, 2), 13))
     cube_input = leaf(np.abs(randn(4, 16)) + 0.5)
-    return {"bilinear": gradcheck_outcome(GoodBilinear.apply, (a, b))[0],
-            "slightly_wrong_with_a_loose_tolerance": gradcheck_outcome(SlightlyWrongCube.apply, (cube_input,),
-                                                                       tolerance=1e-3)[0],
-            "wrong_input_that_needs_no_grad": gradcheck_outcome(Bilinear.apply, (a, const(b.data)))[0],
-            "zero_derivatives": gradcheck_outcome(Product.apply, (leaf(np.zeros(2)),))[0]}
-
-
-@probe("task1_11")
-@with_stand_ins(STAND_IN_JACOBIAN)
-def gradcheck_rejects_wrong_rules():
-    values = {}
+    values = accepts_and_rejects(
+        {"bilinear": (GoodBilinear.apply, (a, b), {}), "zero_derivatives": (Product.apply, (leaf(np.zeros(2)),), {}),
+         "slightly_wrong_with_a_loose_tolerance": (SlightlyWrongCube.apply, (cube_input,), {"tolerance": 1e-3}),
+         "wrong_input_that_needs_no_grad": (Bilinear.apply, (a, const(b.data)), {})},
+        {"slightly_wrong": (SlightlyWrongCube.apply, (cube_input,), {})})
     values["bilinear_accepted"], values["bilinear_index"] = gradcheck_outcome(
         Bilinear.apply, (leaf(randn((2, 3), 14)), leaf(randn((4, 2), 15))))
-    cube_input = leaf(np.abs(randn(4, 16)) + 0.5)
-    values["slightly_wrong_accepted"] = gradcheck_outcome(SlightlyWrongCube.apply, (cube_input,))[0]
     x = leaf(randn(3, 19))
     wrong = np.diag(3 * x.data ** 2)
     wrong[2, 1] = 0.1
