@@ -991,7 +991,7 @@ def test_local_engine_without_namespaces_refuses_an_interpreter_its_uid_cannot_r
 
 def test_limits_come_from_the_assignment():
     limits = Limits.from_assignment(Course(ROOT).assignment("hw4"))
-    assert (limits.probe_seconds, limits.total_seconds, limits.memory_mb) == (300, 900, 4096)
+    assert (limits.probe_seconds, limits.total_seconds, limits.memory_mb) == (600, 900, 4096)
     assert limits.processes == Limits().processes
     with pytest.raises(ValueError, match="Limits.memory_mb must be a positive number"):
         Limits(memory_mb=0)

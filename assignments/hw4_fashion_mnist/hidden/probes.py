@@ -1,15 +1,22 @@
 """hw4's probes: they run inside the sandbox, drive the student's data pipeline, networks and attack,
 and return plain values; the grader judges them.
 
-- Task 4.1 is compared with the reference's values for the same probes (hand-made IDX bytes,
-  DataLoader orders).
-- Tasks 4.2 and 4.3, as the handout says, are graded by their accuracy on the held-out test set
+- Task 4.1 is compared with the reference's values for the same probes: hand-made IDX bytes, each
+  parse_idx probe checking acceptance and rejection together (code that accepts everything or rejects
+  everything earns nothing), and DataLoader orders over labels read by the student's parse_idx from a
+  uint8 IDX file, as train.train reads them (so that a parse_idx that returns its input earns nothing
+  with the DataLoader given).
+- Tasks 4.2 to 4.4 are graded, as the handout says, by their accuracy on the held-out test set
   (autograder/heldout.py): the grader put the training files, with the classes secretly
   relabelled, and the test images, perturbed, shuffled and without labels, in grader_data/, and
   the number of epochs in grader_data/tasks.json. The probes train, classify and return the
-  classes; only the grader, which holds the labels, computes an accuracy.
-- The attack returns its adversarial images together with the weights of the network it attacked;
-  the grader checks the budget and evaluates that network itself.
+  classes; only the grader, which holds the labels, computes an accuracy. The attack returns its
+  adversarial images together with the weights of the network it attacked; the grader checks the
+  budget and evaluates that network itself.
+- Beside them, fast probes of each task's contract, compared with the reference (no training):
+  models.mlp's parameter shapes and logits with seeded weights, six steps of train.train's mini-batch
+  step on seeded data (4.2); a gradient check of conv2d with im2col/col2im, and max pooling with ties
+  (4.3); fgsm on a small network with known weights (4.4).
 
 Each task is graded on its own code: the stand-ins of hidden_helpers replace the other tasks'
 (the data pipeline of Task 4.1, the MLP and the training recipe of Task 4.2).
@@ -23,8 +30,11 @@ import numpy as np
 import pytest
 
 import mytorch
-from hidden_helpers import fit, stand_in_mlp, use_stand_in_data_pipeline
-from mytorch import adversarial, models, train
+import finite_differences
+from hidden_helpers import channels_last_view, fit, stand_in_mlp, use_stand_in_data_pipeline
+from mytorch import adversarial, autodiff, models, nn, train
+from mytorch.nn import functional as F
+from mytorch.ops import convolution
 from mytorch.data import fashion_mnist
 from mytorch.data import DataLoader, TensorDataset, idx
 from probing import probe
@@ -42,11 +52,11 @@ def settings(task):
 @contextlib.contextmanager
 def stand_ins(*uses):
     """Replace other tasks' code by the stand-ins ``uses`` (hidden_helpers.use_stand_in_*) while the
-    block runs."""
+    block runs; yields the MonkeyPatch, for more replacements."""
     with pytest.MonkeyPatch.context() as patch:
         for use in uses:
             use(patch)
-        yield
+        yield patch
 
 
 @contextlib.contextmanager
@@ -83,8 +93,39 @@ def idx_bytes(array, type_code):
     return header + np.asarray(array, IDX_TYPES[type_code]).tobytes()
 
 
+def parsed_or_rejected(data, source):
+    """(the array parse_idx makes of ``data``, None), or (None, the message of the IDXError it raised);
+    any other exception is the student's to see."""
+    try:
+        return idx.parse_idx(data, source=source), None
+    except idx.IDXError as error:
+        return None, str(error)
+
+
+def accepted_values(values, name, array):
+    """Record a well-formed file's array: its values (in native order), its dtype and whether it is
+    read-only."""
+    array = np.asarray(array)
+    values[f"{name}_values"] = array.astype(array.dtype.newbyteorder("="))
+    values[f"{name}_dtype"] = str(array.dtype)
+    values[f"{name}_is_read_only"] = not array.flags.writeable
+
+
+def rejections(values, files, source):
+    """Record, for each malformed file of ``files`` ({case: bytes}), whether parse_idx raised IDXError
+    (``rejects_<case>``), and whether every message names ``source``."""
+    messages = []
+    for case, data in files.items():
+        parsed, message = parsed_or_rejected(data, source)
+        values[f"rejects_{case}"] = message is not None
+        messages.append(message or "")
+    values["every_error_message_names_the_source"] = all(source in message for message in messages)
+
+
 @probe("task4_1")
-def parse_idx_of_every_type():
+def parse_idx_reads_every_type_and_rejects_malformed_headers():
+    """Acceptance and rejection in one probe: code that accepts everything, or rejects everything,
+    earns nothing."""
     rng = np.random.default_rng(41)
     values = {}
     for type_code, dtype in IDX_TYPES.items():
@@ -92,47 +133,94 @@ def parse_idx_of_every_type():
         info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else None
         array = (rng.integers(info.min, info.max, shape, endpoint=True) if info
                  else rng.standard_normal(shape) * 1e3).astype(dtype)
-        parsed = idx.parse_idx(idx_bytes(array, type_code))
-        values[f"type_{type_code:02x}"] = np.asarray(parsed)
-        values[f"dtype_{type_code:02x}"] = str(np.asarray(parsed).dtype)
+        parsed, message = parsed_or_rejected(idx_bytes(array, type_code), "every-type.idx")
+        if parsed is None:
+            raise AssertionError(f"parse_idx rejected a well-formed file of type 0x{type_code:02x} and shape "
+                                 f"{shape}: {message}")
+        accepted_values(values, f"type_{type_code:02x}", parsed)
+    good = idx_bytes(np.arange(6, dtype=np.uint8).reshape(2, 3), 0x08)
+    rejections(values, {"an_empty_file": b"", "three_bytes": good[:3],
+                        "a_first_magic_byte_of_1": b"\x01" + good[1:],
+                        "a_second_magic_byte_of_1": good[:1] + b"\x01" + good[2:],
+                        "the_unknown_type_code_07": good[:2] + b"\x07" + good[3:],
+                        "the_unknown_type_code_0a": good[:2] + b"\x0a" + good[3:],
+                        "a_header_cut_inside_the_sizes": good[:6]}, "broken-header.idx")
     return values
 
 
 @probe("task4_1")
-def parse_idx_rejects_malformed_files():
-    good = idx_bytes(np.arange(6, dtype=np.uint8).reshape(2, 3), 0x08)
-    malformed = [b"", good[:3], b"\x01" + good[1:], good[:2] + b"\x07" + good[3:], good[:6], good[:-1],
-                 good + b"\x00", bytes([0, 0, 0x0C, 1]) + struct.pack(">I", 2) + b"\x00" * 7]
-    rejected = []
-    for data in malformed:
-        try:
-            idx.parse_idx(data)
-            rejected.append(False)
-        except idx.IDXError:
-            rejected.append(True)
-    return {"rejected": np.array(rejected)}
+def parse_idx_reads_empty_and_0_d_arrays_and_rejects_wrong_lengths():
+    """Acceptance and rejection in one probe, as above."""
+    rng = np.random.default_rng(42)
+    values = {}
+    files = {"a_zero_dimensional_int32": idx_bytes(np.array(-123456, dtype=np.int32), 0x0C),
+             "an_empty_float32_array_of_shape_3_0_2": idx_bytes(np.zeros((3, 0, 2), np.float32), 0x0D),
+             "a_four_dimensional_int16": idx_bytes(rng.integers(-3000, 3000, (2, 1, 3, 2)), 0x0B),
+             "a_uint8_file_with_sizes_above_255": idx_bytes(rng.integers(0, 256, (2, 300)), 0x08)}
+    for case, data in files.items():
+        parsed, message = parsed_or_rejected(data, f"{case}.idx")
+        if parsed is None:
+            raise AssertionError(f"parse_idx rejected a well-formed file ({case.replace('_', ' ')}): "
+                                 f"{message}")
+        accepted_values(values, case, parsed)
+        values[f"{case}_shape"] = np.array(np.shape(parsed), dtype=np.int64)
+    good = idx_bytes(np.arange(-3, 3, dtype=np.int32).reshape(2, 3), 0x0C)
+    rejections(values, {"a_file_one_byte_short": good[:-1], "a_file_one_value_short": good[:-4],
+                        "one_trailing_byte": good + b"\x00", "four_trailing_bytes": good + b"\x00" * 4,
+                        "an_int32_file_sized_for_uint8_values": good[:12 + 6],
+                        "a_header_without_its_last_size": good[:8]}, "wrong-length.idx")
+    return values
 
 
-def loader_batches(n, batch_size, shuffle, drop_last, seed, epochs=2):
-    """Every batch of ``epochs`` epochs over features i·(1, 2, 3) and labels i, concatenated, and
-    the batch sizes."""
-    features = np.arange(n, dtype=np.float32)[:, None] * np.array([1, 2, 3], dtype=np.float32)
-    loader = DataLoader(TensorDataset(features, np.arange(n)), batch_size=batch_size, shuffle=shuffle,
+def loader_batches(n, batch_size, shuffle, drop_last, seed, epochs=2, broken_off=0):
+    """Every batch of ``epochs`` epochs over features i·(1, 2, 3) and labels i, concatenated, the batch
+    sizes and len(loader). The labels are read from a uint8 IDX file by the student's parse_idx, as
+    train.train reads them; ``broken_off`` passes that stop after their first batch come first."""
+    parsed, message = parsed_or_rejected(idx_bytes(np.arange(n, dtype=np.uint8), 0x08), "labels.idx")
+    if parsed is None:
+        raise AssertionError(f"parse_idx rejected a well-formed uint8 file of labels: {message}")
+    labels = np.asarray(parsed, dtype=np.int64)
+    features = labels[:, None].astype(np.float32) * np.array([1, 2, 3], dtype=np.float32)
+    loader = DataLoader(TensorDataset(features, labels), batch_size=batch_size, shuffle=shuffle,
                         drop_last=drop_last, seed=seed)
+    first_batches = []
+    for _ in range(broken_off):
+        for _, y in loader:
+            first_batches.append(y.numpy())
+            break
     batches = [(x.numpy(), y.numpy()) for _ in range(epochs) for x, y in loader]
-    return {"features": np.concatenate([x for x, _ in batches]),
-            "labels": np.concatenate([y for _, y in batches]),
-            "sizes": np.array([len(y) for _, y in batches]), "length": len(loader)}
+    values = {"features": np.concatenate([x for x, _ in batches]),
+              "labels": np.concatenate([y for _, y in batches]),
+              "batch_sizes": np.array([len(y) for _, y in batches]), "len_of_the_loader": len(loader)}
+    if broken_off:
+        values["first_batches_of_passes_broken_off"] = np.concatenate(first_batches)
+    return values
+
+
+def prefixed(prefix, values):
+    return {f"{prefix}_{name}": value for name, value in values.items()}
 
 
 @probe("task4_1")
-def dataloader_in_order():
-    return loader_batches(23, 5, shuffle=False, drop_last=False, seed=None)
+def dataloader_in_order_with_a_short_last_batch_and_drop_last():
+    return {**prefixed("n_23_in_batches_of_5", loader_batches(23, 5, False, False, None)),
+            **prefixed("n_23_in_batches_of_5_drop_last", loader_batches(23, 5, False, True, None)),
+            **prefixed("n_20_in_batches_of_5_drop_last", loader_batches(20, 5, False, True, None, epochs=1)),
+            **prefixed("n_3_in_a_batch_of_8", loader_batches(3, 8, False, False, None, epochs=1))}
 
 
 @probe("task4_1")
-def dataloader_shuffled_with_a_seed():
-    return loader_batches(37, 8, shuffle=True, drop_last=True, seed=1234)
+def dataloader_shuffled_with_a_seed_in_a_new_order_every_epoch():
+    return {**prefixed("drop_last", loader_batches(37, 8, True, True, 1234, epochs=3)),
+            **prefixed("short_last_batch", loader_batches(37, 8, True, False, 99, epochs=2)),
+            **prefixed("after_two_passes_broken_off", loader_batches(19, 4, True, False, 5, epochs=1,
+                                                                     broken_off=2))}
+
+
+@probe("task4_1")
+def dataloader_shuffled_without_a_seed_by_mytorch_generator():
+    mytorch.manual_seed(2024)
+    return loader_batches(29, 6, True, False, None, epochs=3)
 
 
 # ----- Tasks 4.2 to 4.4: graded on the held-out test set, as the handout says --------------------------
@@ -147,6 +235,79 @@ def mlp_on_the_test_set():
     return {"predictions": train.predict(model, test_images()), "train_loss": np.array(history.train_loss)}
 
 
+def set_known_weights(model, seed):
+    """Overwrite every parameter of ``model`` with seeded values of its shape and dtype: N(0, 1/fan-in)
+    for a weight matrix, N(0, 0.1²) for a bias."""
+    rng = np.random.default_rng(seed)
+    for parameter in model.parameters():
+        scale = 1 / np.sqrt(parameter.shape[-1]) if len(parameter.shape) > 1 else 0.1
+        parameter.data[...] = (scale * rng.standard_normal(parameter.shape)).astype(parameter.data.dtype)
+    return model
+
+
+def parameter_shapes(model):
+    """'37x784 37 19x37 …': the shapes of the parameters in the order of model.parameters()."""
+    return " ".join("x".join(str(n) for n in parameter.shape) for parameter in model.parameters())
+
+
+def logits(model, images, training, seed=0):
+    """model(images) as an array, in eval mode, or in training mode with mytorch seeded (dropout)."""
+    model.train(training)
+    mytorch.manual_seed(seed)
+    return model(mytorch.tensor(images)).detach().numpy()
+
+
+def mlp_contract():
+    """The student's models.mlp: its parameters' shapes for other arguments and for the defaults, and
+    its outputs, with seeded weights, in eval mode (the logits, no softmax after them) and in training
+    mode (the dropout rate and where dropout sits)."""
+    rng = np.random.default_rng(4242)
+    images = rng.standard_normal((5, 1, 28, 28)).astype(np.float32)
+    small = set_known_weights(models.mlp(hidden=(37, 19), dropout=0.3), seed=1)
+    default = set_known_weights(models.mlp(), seed=2)
+    one_layer = set_known_weights(models.mlp(hidden=(12,), dropout=0.5), seed=3)
+    return {"parameter_shapes_of_mlp_with_hidden_37_19": parameter_shapes(small),
+            "parameter_shapes_of_mlp_with_default_arguments": parameter_shapes(default),
+            "parameter_shapes_of_mlp_with_hidden_12": parameter_shapes(one_layer),
+            "logits_of_mlp_with_hidden_37_19_in_eval_mode": logits(small, images, training=False),
+            "logits_of_mlp_hidden_37_19_dropout_0_3_in_training_mode": logits(small, images, True, 7),
+            "logits_of_mlp_with_default_arguments_in_eval_mode": logits(default, images, training=False),
+            "logits_of_mlp_with_default_arguments_in_training_mode": logits(default, images, True, 8),
+            "logits_of_mlp_hidden_12_dropout_0_5_in_training_mode": logits(one_layer, images, True, 9)}
+
+
+def training_steps():
+    """The student's mini-batch step inside train.train, run on 40 seeded images for two epochs of
+    batches of 16 (16, 16, then 8), from a stand-in 784-16-10 MLP with seeded weights and no dropout
+    (so that an extra forward pass, e.g. for a training accuracy, draws nothing): the parameters
+    afterwards and the epochs' mean training loss (the mean of each batch's mean cross-entropy)."""
+    rng = np.random.default_rng(777)
+    images = rng.standard_normal((40, 1, 28, 28)).astype(np.float32)
+    labels = rng.integers(0, 10, 40).astype(np.int64)
+    built = []
+
+    def model():
+        built.append(set_known_weights(stand_in_mlp(hidden=(16,), dropout=0.0), seed=5))
+        return built[-1]
+
+    with stand_ins(use_stand_in_data_pipeline) as patch:
+        patch.setattr(train, "fashion_mnist", lambda train=True, root=None: (images, labels))
+        patch.setitem(models.MODELS, "probe_mlp", model)
+        trained, history = train.train("probe_mlp", epochs=2, seed=3, batch_size=16, lr=0.01,
+                                       progress=False, evaluate=False)
+    values = {f"parameter_{i}_after_two_epochs": parameter.data
+              for i, parameter in enumerate(trained.parameters())}
+    values["mean_training_loss_of_each_epoch"] = np.array(history.train_loss)
+    return values
+
+
+@probe("task4_2")
+def mlp_gives_logits_of_the_sizes_asked_and_one_adam_step_per_batch():
+    """The contract of Task 4.2 beside its accuracy: the architecture of models.mlp, and the training
+    step (with the stand-in MLP, so that each half is checked on its own region)."""
+    return {**mlp_contract(), **training_steps()}
+
+
 @probe("task4_3", check="accuracy")
 def cnn_on_the_test_set():
     """``models.cnn()`` (the student's conv and pool) trained by the course's recipe written out
@@ -156,6 +317,85 @@ def cnn_on_the_test_set():
     mytorch.manual_seed(0)
     model = fit(models.MODELS[options["model"]](), images, labels, epochs=options["epochs"])
     return {"predictions": train.predict(model, test_images())}
+
+
+# ----- Task 4.3: the operations themselves, beside the CNN's accuracy ---------------------------------
+CONV_CASES = {      # case: (input shape, weight shape, stride, padding, channels-last input)
+    "kernel_3_stride_1_padding_1": ((2, 2, 5, 5), (3, 2, 3, 3), 1, 1, False),
+    "kernel_3x2_stride_2x1_padding_1x0": ((2, 3, 7, 5), (2, 3, 3, 2), (2, 1), (1, 0), False),
+    "kernel_2_stride_3_padding_2_skipping_pixels": ((1, 2, 8, 7), (2, 2, 2, 2), 3, 2, False),
+    "kernel_4x3_stride_2_padding_0x1_channels_last": ((3, 2, 8, 6), (2, 2, 4, 3), 2, (0, 1), True),
+    "a_1x1_kernel_with_stride_2": ((2, 3, 5, 4), (4, 3, 1, 1), 2, 0, True),
+}
+
+
+@probe("task4_3", check="gradient")
+def conv2d_gradients_with_strides_and_padding():
+    """For each case, ``analytic_<case>``: x̄ and w̄ of Conv2d.backward (through im2col and col2im), joined;
+    ``numerical_<case>``: central differences of conv2d's forward (the given forward on the student's
+    im2col); and im2col, col2im and the forward as values, all compared with the reference's."""
+    rng = np.random.default_rng(43)
+    values = {}
+    for case, (x_shape, w_shape, stride, padding, channels_last) in CONV_CASES.items():
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        if channels_last:
+            x = channels_last_view(x)
+
+        def forward(x, w, stride=stride, padding=padding):
+            with mytorch.no_grad():
+                return F.conv2d(mytorch.tensor(x), mytorch.tensor(w), stride=stride, padding=padding).numpy()
+
+        xt, wt = mytorch.tensor(x, requires_grad=True), mytorch.tensor(w, requires_grad=True)
+        y = F.conv2d(xt, wt, stride=stride, padding=padding)
+        upstream = rng.standard_normal(y.shape)
+        y.backward(mytorch.tensor(upstream))
+        values[f"analytic_{case}"] = np.concatenate([xt.grad.numpy().ravel(), wt.grad.numpy().ravel()])
+        # finite_differences.vjp moves one entry at a time through reshape(-1), which copies (and so
+        # loses the move) for a channels-last array: it gets the same values in C order.
+        contiguous = np.ascontiguousarray(x)
+        values[f"numerical_{case}"] = np.concatenate(
+            [finite_differences.vjp(forward, [contiguous, w], i, upstream).ravel() for i in (0, 1)])
+        values[f"forward_{case}"] = y.detach().numpy()
+        kernel, pair = w_shape[2:], (lambda v: (v, v) if isinstance(v, int) else tuple(v))
+        cols = np.asarray(convolution.im2col(x, kernel, pair(stride), pair(padding)))
+        values[f"im2col_{case}"] = cols
+        values[f"col2im_{case}"] = np.asarray(convolution.col2im(rng.standard_normal(cols.shape), x_shape,
+                                                                 kernel, pair(stride), pair(padding)))
+    return values
+
+
+POOL_CASES = {      # case: (input shape, kernel, stride, padding, channels-last input)
+    "kernel_2_stride_2": ((2, 3, 6, 6), 2, None, 0, False),
+    "overlapping_windows_kernel_3_stride_1": ((2, 2, 5, 6), 3, 1, 0, False),
+    "kernel_3x2_stride_2x1_padding_1x1": ((1, 3, 7, 6), (3, 2), (2, 1), (1, 1), False),
+    "kernel_2_stride_2_on_a_channels_last_input": ((3, 2, 6, 4), 2, 2, 0, True),
+    "negative_inputs_with_padding_1": ((2, 2, 4, 5), 3, 2, 1, False),
+}
+
+
+@probe("task4_3")
+def max_pool_routes_each_gradient_to_the_first_maximum_of_its_window():
+    """Inputs with many ties (a few small integers): the pooled values, the gradient of Σ ȳ·y (each ȳ
+    goes to the first maximal entry of its window, in row-major order, as in PyTorch; overlapping
+    windows add up), and the tangent of the given jvp, which reads the saved argmax."""
+    rng = np.random.default_rng(44)
+    values = {}
+    for case, (shape, kernel, stride, padding, channels_last) in POOL_CASES.items():
+        x = rng.integers(-2, 2, shape).astype(np.float64)
+        if case.startswith("negative"):
+            x = x - 3
+        if channels_last:
+            x = channels_last_view(x)
+        xt = mytorch.tensor(x, requires_grad=True)
+        y = F.max_pool2d(xt, kernel, stride=stride, padding=padding)
+        upstream = rng.integers(1, 9, y.shape).astype(np.float64)
+        y.backward(mytorch.tensor(upstream))
+        values[f"forward_{case}"] = y.detach().numpy()
+        values[f"gradient_{case}"] = xt.grad.numpy()
+        _, tangent = autodiff.jvp(lambda t: F.max_pool2d(t, kernel, stride=stride, padding=padding),
+                                  (mytorch.tensor(x),), (mytorch.tensor(rng.standard_normal(shape)),))
+        values[f"jvp_{case}"] = tangent.numpy()
+    return values
 
 
 @probe("task4_4", check="attack")
@@ -173,3 +413,31 @@ def fgsm_fools_a_trained_mlp():
     first, second = (layer for layer in model if isinstance(layer, mytorch.nn.Linear))
     return {"adversarial": pixels, "weight1": first.weight.data, "bias1": first.bias.data,
             "weight2": second.weight.data, "bias2": second.bias.data}
+
+
+# ----- Task 4.4: fgsm itself, beside the attack --------------------------------------------------------
+@probe("task4_4")
+def fgsm_steps_along_the_sign_of_the_input_gradient_and_clips():
+    """fgsm on a small network with seeded weights, in float64: the first pixel's column of weights is
+    zero, so its gradient is exactly 0 and its sign 0 (the pixel stays); the defaults clip to the pixel
+    range, None leaves a side open; the parameters get no gradient."""
+    rng = np.random.default_rng(45)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(12, 6), nn.Tanh(), nn.Linear(6, 4))
+    for parameter in model.parameters():
+        parameter.data = rng.standard_normal(parameter.shape)
+    first = next(iter(model.parameters()))
+    first.data[:, 0] = 0.0
+    images = rng.uniform(adversarial.PIXEL_LOW, adversarial.PIXEL_HIGH, (7, 1, 3, 4))
+    labels = rng.integers(0, 4, 7)
+    values = {}
+    cases = {"default_range": {}, "unclipped": {"low": None, "high": None},
+             "clipped_below_only": {"low": -0.3, "high": None},
+             "clipped_above_only": {"low": None, "high": 0.4}}
+    for case, bounds in cases.items():
+        attacked = adversarial.fgsm(model, images, labels, 0.3, **bounds)
+        values[f"adversarial_{case}"] = np.asarray(attacked)
+        values[f"returns_a_numpy_array_{case}"] = isinstance(attacked, np.ndarray)
+    tensor_input = adversarial.fgsm(model, mytorch.tensor(images), labels, 0.05)
+    values["adversarial_of_a_tensor_input_epsilon_0_05"] = np.asarray(tensor_input)
+    values["parameters_have_no_gradient"] = all(p.grad is None for p in model.parameters())
+    return values
