@@ -7,8 +7,8 @@
 - grading is deterministic: the reference graded twice gives the same report.
 
 ``make test`` asserts each of these too; this script prints the counts for docs/BENCHMARKS.md.
-hw4's reference trains its networks (minutes); trivial implementations are graded on their own
-task's probes, as the test does. Run: ``.venv/bin/python benchmarks/grading_fairness.py [hw1 ...]``.
+hw4's reference trains its networks (minutes); trivial implementations and alternatives are graded
+on their own task's probes, as the tests do. Run: ``.venv/bin/python benchmarks/grading_fairness.py [hw1 ...]``.
 """
 import sys
 import tempfile
@@ -46,7 +46,8 @@ def main(names):
                    if graded(grader, replacements, tasks={task.id}).score > 0]
         alternatives = [variants.alternative(path)
                         for path in sorted(ALTERNATIVES.glob(f"{assignment.name.split('_')[0]}/*/*.toml"))]
-        losing = [a.title for a in alternatives if graded(grader, a.replacements).score < full]
+        losing = [a.title for a in alternatives
+                  if any(t.score < t.max_score for t in graded(grader, a.replacements, tasks={a.task}).tests)]
         total = sum(len(variants.trivial(course, task.id)) for task in assignment.tasks)
         print(f"| {assignment.name} | {first['score']:g} / {full:g} | {template:g} "
               f"| {len(trivial)} of {total} | {len(losing)} of {len(alternatives)} "
