@@ -148,10 +148,10 @@ def trivial(course, task):
     """{name: replacements} of the trivial implementations of ``task``: each TRIVIAL form written into
     every region of the task that stands in a function (a form that needs an argument is left out
     where the function takes none)."""
+    sites = [site for site in regions(course) if site.task == task and site.function]
     found = {}
     for name, body in TRIVIAL.items():
-        replacements = {site: body(site.parameters) for site in regions(course) if site.task == task
-                        and site.function}
+        replacements = {site: body(site.parameters) for site in sites}
         replacements = {site: code for site, code in replacements.items() if code is not None}
         if replacements:
             found[name] = replacements
