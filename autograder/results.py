@@ -37,6 +37,12 @@ def task_order(task):
     return (1, 0, 0, task)
 
 
+def total(scores):
+    """The sum of ``scores``, exactly rounded (math.fsum) and then to 9 decimals: a task's points
+    shared by three probes add up to the points, not to 9.999999999999998."""
+    return round(math.fsum(scores), 9)
+
+
 def _is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
@@ -127,8 +133,8 @@ class GradingResult:
 
     @property
     def score(self):
-        """The points earned: the sum of the tests' scores."""
-        return sum(test.score for test in self.tests)
+        """The points earned: the sum of the tests' scores (see :func:`total`)."""
+        return total(test.score for test in self.tests)
 
     def validate(self):
         """Raise ValueError, with a message naming the culprit, unless every number is sound.
@@ -158,11 +164,11 @@ class GradingResult:
 
     def by_task(self):
         """{task id: (score, max_score)} summed over each task's tests, in task order."""
-        totals = {}
+        tests = {}
         for test in self.tests:
-            score, max_score = totals.get(test.task, (0.0, 0.0))
-            totals[test.task] = (score + test.score, max_score + test.max_score)
-        return totals
+            tests.setdefault(test.task, []).append(test)
+        return {task: (total(t.score for t in some), total(t.max_score for t in some))
+                for task, some in tests.items()}
 
     def to_dict(self):
         """Plain JSON data: every field, artifacts as strings, plus the derived total ``score``."""

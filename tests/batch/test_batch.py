@@ -18,7 +18,7 @@ from submissions import COURSE, copy_of
 HW1 = COURSE.assignment("hw1")
 SOURCES = {"reference": COURSE.reference.parent, "template": HW1.folder,
            "partial": COURSE.root / "examples" / "hw1_partial"}
-SCORES = {"reference": 100.0, "template": 0.0, "partial": 42.5}
+SCORES = {"reference": 100.0, "template": 0.0, "partial": 42.0}
 
 
 def hand_in(folder, student, kind, name=None):

@@ -44,6 +44,15 @@ def test_score_and_by_task_sum_the_tests_with_partial_credit():
     result.validate()
 
 
+def test_the_shares_of_a_task_add_up_to_its_points_exactly():
+    tests = tuple(TestResult(name=f"t{i}", task="task1_1", score=7.5 / 11, max_score=7.5 / 11, status="passed",
+                             output="") for i in range(11))
+    assert sum(test.score for test in tests) != 7.5, "the float shares alone do not add up"
+    result = GradingResult(assignment="a", title="A", tests=tests, max_score=7.5, bonus_points=0, output="",
+                           execution_time=0.0)
+    assert result.score == 7.5 and result.by_task() == {"task1_1": (7.5, 7.5)}
+
+
 def test_a_result_without_tests_is_valid_and_scores_zero():
     result = grade([], output="The submission could not be graded: no files")
     result.validate()
@@ -115,5 +124,5 @@ def test_json_round_trip_keeps_every_field_and_writes_paths_as_strings():
                    task_titles={"task1_1": "topological sort"})
     data = json.loads(json.dumps(result.to_dict()))
     assert data["artifacts"] == {"training_curve": "plots/curve.png"}
-    assert data["score"] == 5 + 1 / 3 and data["tests"][1]["score"] == 1 / 3     # never rounded
+    assert data["score"] == round(5 + 1 / 3, 9) and data["tests"][1]["score"] == 1 / 3   # sums to 9 decimals
     assert GradingResult.from_dict(data) == result
