@@ -41,14 +41,14 @@ def main(names):
         first, second = (graded(grader).to_dict() for _ in range(2))
         first.pop("execution_time"), second.pop("execution_time")
         template = graded(grader, source=assignment.folder).score
-        trivial = [(task.id, form) for task in assignment.tasks
-                   for form, replacements in variants.trivial(course, task.id).items()
-                   if graded(grader, replacements, tasks={task.id}).score > 0]
+        forms = {task.id: variants.trivial(course, task.id) for task in assignment.tasks}
+        trivial = [(task, form) for task, of_task in forms.items() for form, replacements in of_task.items()
+                   if graded(grader, replacements, tasks={task}).score > 0]
         alternatives = [variants.alternative(path)
                         for path in sorted(ALTERNATIVES.glob(f"{assignment.name.split('_')[0]}/*/*.toml"))]
         losing = [a.title for a in alternatives
                   if any(t.score < t.max_score for t in graded(grader, a.replacements, tasks={a.task}).tests)]
-        total = sum(len(variants.trivial(course, task.id)) for task in assignment.tasks)
+        total = sum(len(of_task) for of_task in forms.values())
         print(f"| {assignment.name} | {first['score']:g} / {full:g} | {template:g} "
               f"| {len(trivial)} of {total} | {len(losing)} of {len(alternatives)} "
               f"| {'yes' if first == second else 'NO'} |", flush=True)
