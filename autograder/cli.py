@@ -5,6 +5,8 @@
                      [--engine local|docker] [--gpus] [--sandbox-python PATH]
                      [--format gradescope|junit|json|markdown|html ...] [--out DIR]
     autograder check-course [ASSIGNMENT ...] [--engine local|docker]
+    autograder mutate ASSIGNMENT [ASSIGNMENT ...] | --all  [--sample N] [--task ID ...] [--workers N]
+                      [--out DIR]
     autograder batch SUBMISSIONS --assignment hw1 [--engine local|docker] [--workers N] [--gpus]
                      [--engine ray --address HOST:PORT]
                      [--gradebook PATH] [--student-pattern REGEX] [--regrade] [--retries N]
@@ -121,6 +123,28 @@ def check_course_command(course, names, engine="local"):
     return 1 if failures else 0
 
 
+def mutate_command(course, names, size, tasks, workers, out):
+    """Mutation analysis of the named assignments (:mod:`autograder.mutation`): print each one's table
+    and write its HTML report to ``out``. 0 when every assignment reaches its declared mutation score,
+    keeps every correct alternative's points and has no stale waiver; 1 otherwise."""
+    from autograder import mutation
+    from autograder.reports import mutation_html
+
+    failures = 0
+    for assignment in course.assignments if names is None else [course.assignment(n) for n in names]:
+        what = f"a sample of {size}" if size else "all"
+        print(f"{assignment.name}: grading {what} of its mutants and its correct alternatives", flush=True)
+        analysis = mutation.analyse(course, assignment, size=size, tasks=tasks, workers=workers)
+        print(mutation.table(analysis))
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{assignment.name}-{mutation_html.FILE_NAME}"
+        mutation_html.write(analysis, path)
+        verdict = mutation.problems(analysis)
+        failures += bool(verdict)
+        print(f"{assignment.name}: {'FAILED: ' + '; '.join(verdict) if verdict else 'ok'} (report: {path})")
+    return 1 if failures else 0
+
+
 def gradescope_command(course, name, out, python):
     """Write the Gradescope autograder archive of the assignment ``name`` to ``out`` (default
     ``dist/<assignment>_autograder.zip``) and print its path and size."""
@@ -204,6 +228,23 @@ def main(argv=None):
     check_parser = commands.add_parser("check-course", help="the reference scores every point, the "
                                                             "templates none")
     check_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    mutate_parser = commands.add_parser(
+        "mutate", help="mutation analysis: does grading catch plausible bugs, each in its own task?",
+        description="Plant one plausible bug at a time in the reference's solution regions (operators, "
+                    "signs, constants, axes, deleted statements, copies, indices), grade each mutant "
+                    "with the real grader, and report per task how many were caught by their own task, "
+                    "only elsewhere, or survived; the assignment's correct alternatives must keep every "
+                    "point. Fails below the assignment's [mutation] score.")
+    mutate_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="e.g. hw1")
+    mutate_parser.add_argument("--all", action="store_true", help="every assignment of the course")
+    mutate_parser.add_argument("--sample", type=int, metavar="N",
+                               help="a fixed sample of N mutants per assignment (default: all of them)")
+    mutate_parser.add_argument("--task", dest="tasks", action="append", metavar="ID",
+                               help="only the mutants and alternatives of this task, e.g. task1_3 "
+                                    "(repeatable; the score is then of those tasks)")
+    mutate_parser.add_argument("--workers", type=int, help="mutants graded at once (default: the CPUs)")
+    mutate_parser.add_argument("--out", type=Path, default=Path("runs/mutation"),
+                               help="folder of the HTML reports (default: runs/mutation)")
     gradescope_parser = commands.add_parser(
         "gradescope", help="package an assignment's grader as a Gradescope autograder archive",
         description="Write the archive to upload as an assignment's Gradescope autograder: setup.sh, "
@@ -290,6 +331,11 @@ def main(argv=None):
             return batch_command(course, args.submissions, args.assignment, args.engine, args.workers,
                                  args.gpus, args.gradebook, args.student_pattern, args.regrade, args.retries,
                                  args.address)
+        if args.command == "mutate":
+            if not args.all and not args.assignments:
+                mutate_parser.error("name an assignment (e.g. hw1) or pass --all")
+            return mutate_command(course, None if args.all else args.assignments, args.sample, args.tasks,
+                                  args.workers, args.out)
         if args.command == "gradescope":
             return gradescope_command(course, args.assignment, args.out, args.python)
         if args.command == "export":

@@ -111,6 +111,7 @@ class Assignment:
     notebook: str          # the nbgrader notebook students hand in, or None
     limits: dict
     tolerances: dict
+    mutation: dict = None   # {"score": the least mutation score `autograder mutate` accepts}
 
     @property
     def total_points(self):
@@ -145,7 +146,8 @@ class Assignment:
                              public_tests=Path(folder) / tests.get("public", "tests"),
                              hidden_tests=Path(folder) / tests.get("hidden", "hidden"),
                              notebook=config.get("notebook", {}).get("file"),
-                             limits=config.get("limits", {}), tolerances=config.get("tolerances", {}))
+                             limits=config.get("limits", {}), tolerances=config.get("tolerances", {}),
+                             mutation=config.get("mutation", {}))
         except FileNotFoundError:
             raise CourseError(f"{path}: no such file") from None
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:

@@ -59,15 +59,15 @@ class Grader:
 
     The sandbox is ``sandbox``, or the one of ``engine`` ("local": a process on this machine, run by
     ``sandbox_python`` if given, else by the grader's interpreter; "docker": a container, ``gpus``
-    gives it the machine's GPUs) with the assignment's limits.
+    gives it the machine's GPUs) with ``limits``, by default the assignment's.
     """
 
     def __init__(self, course, assignment, sandbox=None, public=False, engine="local", gpus=False,
-                 sandbox_python=None):
+                 sandbox_python=None, limits=None):
         self.course, self.assignment, self.public = course, assignment, public
         self.heldout = HeldOut.load() if assignment.needs_test_set and not public else None
         hidden = [self.heldout.source] if self.heldout else []
-        self.sandbox = sandbox or make_sandbox(engine, Limits.from_assignment(assignment),
+        self.sandbox = sandbox or make_sandbox(engine, limits or Limits.from_assignment(assignment),
                                                course_root=course.root, hide=hidden, gpus=gpus,
                                                python=sandbox_python)
         if not all(self.sandbox.hides(folder) for folder in hidden):
@@ -115,16 +115,18 @@ class Grader:
         """{task id: how many probes share its points}."""
         return Counter(e.task.id for e in self.expected.values())
 
-    def grade(self, source, plots=None, tasks=None):
+    def grade(self, source, plots=None, tasks=None, probes=None):
         """The :class:`GradingResult` of the submission at ``source`` (folder, archive or notebook).
 
         plots: a folder for the plots of the feedback (training curves, confusion matrices), or
         None for none; their paths become the result's artifacts.
-        tasks: the ids of the tasks to grade, all by default; the other tasks' probes do not run,
-        and the result holds no test of theirs (the kit's own checks of one task use this).
+        tasks, probes: the ids of the tasks to grade and the names of the probes to run, all by
+        default; the others do not run, and the result holds no test of theirs (the kit's own
+        checks of its grading use this, :mod:`autograder.mutation` for one).
         """
         start = time.perf_counter()
-        expected = {name: e for name, e in self.expected.items() if tasks is None or e.task.id in tasks}
+        expected = {name: e for name, e in self.expected.items()
+                    if (tasks is None or e.task.id in tasks) and (probes is None or name in probes)}
         try:
             submission = read_submission(source, self.assignment)
         except SubmissionError as error:

@@ -4,8 +4,8 @@ The kit judges its own grading with them (see docs/ARCHITECTURE.md, "How grading
 
 - a **trivial implementation** of a task does nothing useful in every region of the task (returns
   None, its first argument, zeros like it, True or False); it must earn none of the task's points;
-- a **correct alternative** (``tests/alternatives/<hw>/<task>/<name>.toml``, read by
-  :func:`alternative`) rewrites a task's regions the way another student would, correctly; it must
+- a **correct alternative** (``hidden/alternatives/<task>/<name>.toml`` in the assignment's folder,
+  read by :func:`alternative`) rewrites a task's regions the way another student would, correctly; it must
   earn every point.
 
 A region is found by where it stands, its :class:`Site`: the file, and the function that holds it
@@ -159,17 +159,20 @@ def trivial(course, task):
 
 
 # ----- Correct alternatives ---------------------------------------------------------------------------------
+ALTERNATIVES = "alternatives"     # the library's folder in an assignment's hidden/ folder
+
+
 @dataclass(frozen=True)
 class Alternative:
-    """A correct implementation of a task that differs from the reference's (tests/alternatives)."""
-    assignment: str       # "hw2"
+    """A correct implementation of a task that differs from the reference's (an assignment's
+    ``hidden/alternatives/<task>/<name>.toml``)."""
     task: str             # "task2_1"
     title: str            # what differs, in a sentence
     replacements: dict    # {Site: code}
 
 
 def alternative(path):
-    """The :class:`Alternative` of the TOML file at ``path``, ``<hw>/<task>/<name>.toml``::
+    """The :class:`Alternative` of the TOML file at ``path``, ``<task>/<name>.toml``::
 
         title = "Y = XWᵀ + b by einsum"
         [[region]]
@@ -177,10 +180,19 @@ def alternative(path):
         code = '''...'''
     """
     path = Path(path)
-    config = tomllib.loads(path.read_text())
-    task = path.parent.name
-    replacements = {}
-    for region in config["region"]:
-        file, _, function = region["in"].partition(":")
-        replacements[Site(file, function, task)] = region["code"]
-    return Alternative(path.parent.parent.name, task, config["title"], replacements)
+    try:
+        config = tomllib.loads(path.read_text())
+        task = path.parent.name
+        replacements = {}
+        for region in config["region"]:
+            file, _, function = region["in"].partition(":")
+            replacements[Site(file, function, task)] = region["code"]
+        return Alternative(task, config["title"], replacements)
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        raise CourseError(f"{path}: {type(error).__name__}: {error}") from None
+
+
+def alternatives(assignment):
+    """[:class:`Alternative`] of the assignment's library, in the order of their files."""
+    return [alternative(path) for path in sorted(assignment.hidden_tests.glob(f"{ALTERNATIVES}/task*/*.toml"))]
+

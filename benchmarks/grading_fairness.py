@@ -3,7 +3,7 @@
 - the reference earns every point and the untouched template none;
 - trivial implementations (``autograder.variants.TRIVIAL``: every region of a task returns None,
   its first argument, zeros like it, True or False) earn none of their task's points: target 0;
-- the correct alternatives of ``tests/alternatives`` lose no point: target 0;
+- the correct alternatives of each assignment's ``hidden/alternatives`` lose no point: target 0;
 - grading is deterministic: the reference graded twice gives the same report.
 
 ``make test`` asserts each of these too; this script prints the counts for docs/BENCHMARKS.md.
@@ -19,7 +19,6 @@ from autograder.course import Course
 from autograder.grade import Grader
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-ALTERNATIVES = REPOSITORY / "tests" / "alternatives"
 
 
 def graded(grader, replacements=None, source=None, tasks=None):
@@ -44,8 +43,7 @@ def main(names):
         forms = {task.id: variants.trivial(course, task.id) for task in assignment.tasks}
         trivial = [(task, form) for task, of_task in forms.items() for form, replacements in of_task.items()
                    if graded(grader, replacements, tasks={task}).score > 0]
-        alternatives = [variants.alternative(path)
-                        for path in sorted(ALTERNATIVES.glob(f"{assignment.name.split('_')[0]}/*/*.toml"))]
+        alternatives = variants.alternatives(assignment)
         losing = [a.title for a in alternatives
                   if any(t.score < t.max_score for t in graded(grader, a.replacements, tasks={a.task}).tests)]
         total = sum(len(of_task) for of_task in forms.values())
