@@ -55,6 +55,7 @@ class Task:
     bonus:    its points come on top of the assignment's total.
     accuracy: how a trained model is graded: {"model", "epochs", "curve": AccuracyCurve}; else None.
     attack:   the adversarial-attack settings of an attack task; else None.
+    thresholds: the bounds of its threshold probes' values, {value name: {"at_least" | "at_most": x}}.
     """
     id: str
     title: str
@@ -62,14 +63,21 @@ class Task:
     bonus: bool = False
     accuracy: dict = None
     attack: dict = None
+    thresholds: dict = None
 
     @classmethod
     def from_config(cls, config):
         accuracy = config.get("accuracy")
         if accuracy is not None:
             accuracy = {**accuracy, "curve": AccuracyCurve(tuple(tuple(p) for p in accuracy["curve"]))}
+        thresholds = config.get("thresholds", {})
+        for name, bound in thresholds.items():
+            if not isinstance(bound, dict) or not bound or not set(bound) <= {"at_least", "at_most"} \
+                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in bound.values()):
+                raise ValueError(f"the threshold of {name!r} in task {config['id']} must be a table of "
+                                 f"at_least and/or at_most numbers, e.g. {{at_least = 0.95}}")
         return cls(config["id"], config["title"], config["points"], bool(config.get("bonus", False)),
-                   accuracy, config.get("attack"))
+                   accuracy, config.get("attack"), thresholds)
 
     @property
     def probe_settings(self):

@@ -13,14 +13,15 @@
 3. The same probes run against the reference solution, in the same kind of
    sandbox, which gives the expected values; they never enter the student's
    sandbox. Probes judged without them (accuracy, attack) do not run there.
-4. A verdict per probe, chosen by the check it declares, judges on the
-   grader's side (:mod:`autograder.verdicts`). A task's points are shared
-   equally by its probes.
+4. A verdict per probe, chosen by the check it declares (:data:`CHECKS`),
+   judges on the grader's side (:mod:`autograder.verdicts`). A task's points
+   are shared by its probes in proportion to their declared weights.
 """
 import shutil
 import tempfile
 import time
-from collections import Counter
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -37,14 +38,58 @@ from autograder.submission import SubmissionError, build_workspace, read_submiss
 PROBES = "probes.py"              # the probes, in the assignment's hidden/ folder
 HELPERS = "hidden_helpers.py"     # which they may import, as they may import finite_differences
 PUBLIC_TESTS = Path(__file__).with_name("public_tests.py")   # the probe module of --public
-WITHOUT_REFERENCE = ("accuracy", "attack")    # checks judged without the reference's values
+
+
+@dataclass(frozen=True)
+class Check:
+    """How the probes of one check (``@probe(task, check=...)``, described in probing.CHECKS) are
+    judged: whether the reference runs them first (its values are then the expected ones, or must meet
+    the same verdict), and the verdict, ``judge(grader, expected, values)``."""
+    reference_runs: bool
+    judge: object
+
+
+def _matches(grader, values, reference):
+    tolerances = grader.assignment.tolerances
+    return verdicts.same_as_reference(values, reference, rtol=tolerances.get("reference_rtol", 1e-7),
+                                      atol=tolerances.get("reference_atol", 1e-10))
+
+
+def _same(grader, expected, values):
+    return _matches(grader, values, expected.outcome.values)
+
+
+def _consistent(grader, expected, values):
+    """The student's analytic values against their own numerical ones (verdicts.PAIRS), then the
+    values made by rules against the reference's."""
+    tolerances, reference = grader.assignment.tolerances, expected.outcome.values
+    verdict = verdicts.consistent(values, expected.check, tolerances.get("gradcheck", 1e-6))
+    if verdict.passed and "rules_rtol" in tolerances:
+        verdict = verdicts.exact_rules(values, reference, tolerances["rules_rtol"])
+    return _matches(grader, values, verdicts.made_by_rules(reference)) if verdict.passed else verdict
+
+
+CHECKS = {
+    "reference": Check(True, _same),
+    "gradient": Check(True, _consistent),
+    "modes": Check(True, _consistent),
+    "threshold": Check(True, lambda grader, expected, values: verdicts.threshold(values, expected.task.thresholds)),
+    "public": Check(True, lambda grader, expected, values: verdicts.public(values, expected.outcome.values)),
+    "accuracy": Check(False, lambda grader, expected, values: verdicts.accuracy(
+        values.get("predictions"), grader.heldout.labels, expected.task.accuracy["curve"],
+        scored=grader.heldout.perturbed)),
+    "attack": Check(False, lambda grader, expected, values: verdicts.attack(
+        values, grader.heldout.images, grader.heldout.labels, **expected.task.attack)),
+}
+WITHOUT_REFERENCE = tuple(name for name, check in CHECKS.items() if not check.reference_runs)
 
 
 class Expected(NamedTuple):
-    """What the reference's run says about one probe: its task, its check and the reference's
-    :class:`~autograder.sandbox.ProbeOutcome` (None for a check in WITHOUT_REFERENCE, not run)."""
+    """What the reference's run says about one probe: its task, its check, its weight and the
+    reference's :class:`~autograder.sandbox.ProbeOutcome` (None for a check the reference does not run)."""
     task: object
     check: str
+    weight: float
     outcome: object
 
 
@@ -101,19 +146,24 @@ class Grader:
                 if unknown:
                     raise CourseError(f"{self.assignment.name}'s probes name tasks it does not have: "
                                       f"{sorted(unknown)}")
-                expected = {name: Expected(self.course.tasks[task], check,
-                                           None if check in WITHOUT_REFERENCE else session.run(name))
-                            for name, (task, check) in registered.items()}
+                expected = {name: Expected(self.course.tasks[task], check, weight,
+                                           session.run(name) if CHECKS[check].reference_runs else None)
+                            for name, (task, check, weight) in registered.items()}
         failed = {name: e.outcome.message for name, e in expected.items()
                   if e.outcome is not None and e.outcome.status != "ok"}
+        failed |= {name: verdict.message for name, e in expected.items() if e.check == "threshold"
+                   and name not in failed and not (verdict := self._verdict(e, e.outcome.values)).passed}
         if failed:
             raise CourseError(f"the reference fails probes of {self.assignment.name}: {failed}")
         return expected
 
     @cached_property
-    def _probes_per_task(self):
-        """{task id: how many probes share its points}."""
-        return Counter(e.task.id for e in self.expected.values())
+    def _weights(self):
+        """{task id: the sum of its probes' weights}, which share its points."""
+        total = defaultdict(float)
+        for e in self.expected.values():
+            total[e.task.id] += e.weight
+        return total
 
     def grade(self, source, plots=None, tasks=None, probes=None):
         """The :class:`GradingResult` of the submission at ``source`` (folder, archive or notebook).
@@ -156,7 +206,7 @@ class Grader:
     def _judge(self, name, outcome, error=None):
         """One probe's TestResult: the reference's task decides the points, the verdict the credit."""
         task = self.expected[name].task
-        share = task.points / self._probes_per_task[task.id]
+        share = task.points * self.expected[name].weight / self._weights[task.id]
         if error is not None:
             verdict = verdicts.Verdict(0.0, error)
         elif outcome.status != "ok":
@@ -171,25 +221,7 @@ class Grader:
 
     def _verdict(self, expected, values):
         """The verdict of the probe's check on the student's ``values``."""
-        task, check = expected.task, expected.check
-        if check == "accuracy":
-            return verdicts.accuracy(values.get("predictions"), self.heldout.labels, task.accuracy["curve"],
-                                     scored=self.heldout.perturbed)
-        if check == "attack":
-            return verdicts.attack(values, self.heldout.images, self.heldout.labels, **task.attack)
-        if check == "public":
-            return verdicts.public(values, expected.outcome.values)
-        tolerances, reference = self.assignment.tolerances, expected.outcome.values
-        if check in verdicts.PAIRS:
-            verdict = verdicts.consistent(values, check, tolerances.get("gradcheck", 1e-6))
-            if verdict.passed and "rules_rtol" in tolerances:
-                verdict = verdicts.exact_rules(values, reference, tolerances["rules_rtol"])
-            if not verdict.passed:
-                return verdict
-            reference = verdicts.made_by_rules(reference)
-        return verdicts.same_as_reference(values, reference,
-                                          rtol=tolerances.get("reference_rtol", 1e-7),
-                                          atol=tolerances.get("reference_atol", 1e-10))
+        return CHECKS[expected.check].judge(self, expected, values)
 
     def _plots(self, outcomes, folder):
         """{name: PNG path}: the training curve and the confusion matrix of every accuracy probe whose

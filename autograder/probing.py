@@ -14,7 +14,9 @@ A probe takes no arguments and returns a dict from names (identifiers) to values
 NumPy arrays of booleans, integers or floats, lists of numbers (sent as arrays),
 ``bool``, ``int``, ``float``, ``str`` or ``None``.
 
-The probe's ``check`` says which verdict judges its values (:data:`CHECKS`).
+The probe's ``check`` says which verdict judges its values (:data:`CHECKS`), and its ``weight``
+what share of its task's points it carries: a task's points are split among its probes in
+proportion to their weights (1 each by default, an equal split).
 
 This module is standalone (standard library only) and never imports ``autograder``:
 the grader copies it into the sandbox's working directory, where the probe modules
@@ -30,17 +32,21 @@ CHECKS = {
              "reference's",
     "accuracy": "`predictions` (classes of the grader's test images) are scored against the labels, which "
                 "only the grader holds, along the task's accuracy curve; the reference does not run it",
+    "threshold": "each value named in the task's `[tasks.thresholds]` of assignment.toml is a number "
+                 "within its bound (`at_least`, `at_most`); the reference's values must meet the bounds too",
     "public": "`passed` counts the public tests of a file that pass, out of those the reference passes",
     "attack": "`adversarial` images must stay within the task's ε of the grader's images and fool the "
               "network of `weights`, which the grader evaluates itself; the reference does not run it",
 }
-REGISTRY = {}   # probe name -> (task id, check, function)
+MAX_WEIGHT = 1000
+REGISTRY = {}   # probe name -> (task id, check, weight, function)
 
 
-def probe(task, check="reference"):
+def probe(task, check="reference", weight=1):
     """Register the decorated function as the probe called ``function.__name__``, graded under
-    ``task`` (a task id such as "task3_1") by the verdict ``check`` (a key of :data:`CHECKS`);
-    the function itself is returned unchanged.
+    ``task`` (a task id such as "task3_1") by the verdict ``check`` (a key of :data:`CHECKS`), with
+    ``weight`` (a positive number) for its share of the task's points; the function itself is
+    returned unchanged.
 
     Raises ValueError when a probe of that name is already registered, so that two
     probes can never be confused.
@@ -49,11 +55,13 @@ def probe(task, check="reference"):
         raise TypeError(f"@probe takes the task id, e.g. @probe(\"task3_1\"), got {task!r}")
     if check not in CHECKS:
         raise ValueError(f"@probe: check must be one of {sorted(CHECKS)}, not {check!r}")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= MAX_WEIGHT:
+        raise ValueError(f"@probe: weight must be a number in (0, {MAX_WEIGHT}], not {weight!r}")
 
     def register(function):
         name = function.__name__
         if name in REGISTRY:
             raise ValueError(f"two probes are called {name!r}")
-        REGISTRY[name] = (task, check, function)
+        REGISTRY[name] = (task, check, weight, function)
         return function
     return register

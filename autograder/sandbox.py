@@ -103,9 +103,10 @@ class ProbeOutcome:
 
 
 class Registration(NamedTuple):
-    """What a probe module declared for one probe: ``@probe(task, check)``."""
+    """What a probe module declared for one probe: ``@probe(task, check, weight)``."""
     task: str
     check: str
+    weight: float
 
 
 class Failure(Exception):
@@ -319,7 +320,7 @@ class Session:
     # ------------------------------------------------------------ public
 
     def names(self):
-        """Probe name -> its :class:`Registration` (task id and check), as registered in the sandbox
+        """Probe name -> its :class:`Registration` (task id, check and weight), as registered in the sandbox
         ({} if it did not start)."""
         return dict(self._registry)
 
@@ -536,12 +537,13 @@ class Session:
             raise Failure("invalid", "the sandbox's first message is not its registry")
         probes, errors = {}, ready["errors"]
         for name, entry in ready["probes"].items():
-            task, check = entry if isinstance(entry, list) and len(entry) == 2 else (None, None)
+            task, check, weight = entry if isinstance(entry, list) and len(entry) == 3 else (None, None, None)
             if not runner.NAME.fullmatch(name) or not isinstance(task, str) or not 0 < len(task) <= 64 \
-                    or check not in probing.CHECKS:
-                raise Failure("invalid", f"the sandbox registered a probe with a bad name, task or check: "
-                                          f"{name!r:.80}")
-            probes[name] = Registration(task, check)
+                    or check not in probing.CHECKS or isinstance(weight, bool) \
+                    or not isinstance(weight, (int, float)) or not 0 < weight <= probing.MAX_WEIGHT:
+                raise Failure("invalid", f"the sandbox registered a probe with a bad name, task, check or "
+                                          f"weight: {name!r:.80}")
+            probes[name] = Registration(task, check, weight)
         if not all(isinstance(module, str) and isinstance(error, dict) for module, error in errors.items()):
             raise Failure("invalid", "the sandbox reported import errors in a bad format")
         return probes, {_text(module, 100): error for module, error in errors.items()}

@@ -503,7 +503,7 @@ def _answer(call, probe, config, numpy):
 
 
 def serve(config):
-    """Import the probes, report ``{"ready": {"probes": {name: [task, check]}, "errors": {module: error}}}``,
+    """Import the probes, report ``{"ready": {"probes": {name: [task, check, weight]}, "errors": {module: error}}}``,
     then answer requests one by one until the grader closes the request pipe; end the process after
     an "exit" reply, and with :data:`CHANNEL_LOST` when the channel fails (student code closed or
     replaced its descriptors)."""
@@ -522,7 +522,7 @@ def _serve(config):
     sys.addaudithook(_Watch.hook)
     probes, errors = _import_probes(config)
     _flush_output()
-    registry = {name: [task, check] for name, (task, check, _) in probes.items()}
+    registry = {name: [task, check, weight] for name, (task, check, weight, _) in probes.items()}
     channel.send({"ready": {"probes": registry, "errors": errors}, "notes": _Watch.notes()})
     while (request := channel.receive()) is not None:
         call, name = request["call"], request["probe"]

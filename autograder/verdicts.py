@@ -214,6 +214,29 @@ def public(values, expected):
     return Verdict(passed / total, message if passed < total else PASSED.message)
 
 
+BOUNDS = {"at_least": (numpy.greater_equal, "less than"), "at_most": (numpy.less_equal, "more than")}
+
+
+def threshold(values, bounds):
+    """Full credit when each value named in ``bounds`` ({name: {"at_least" | "at_most": bound}}, the
+    task's ``[tasks.thresholds]``) is a finite number within its bound, else none. The bounds come
+    from the assignment, never from the sandbox; the reference must meet them too."""
+    for name, bound in bounds.items():
+        value = values.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float, numpy.number)) \
+                or not numpy.isfinite(value):
+            return Verdict(0.0, f"{words(name)}: expected a finite number, got {_kind(value)}")
+        for side, limit in bound.items():
+            holds, falls = BOUNDS[side]
+            if not holds(value, limit):
+                return Verdict(0.0, f"{words(name)} is {value:.4g}, {falls} the {limit:g} required")
+    return PASSED
+
+
+def _kind(value):
+    return repr(value) if isinstance(value, (bool, float, int)) or value is None else type(value).__name__
+
+
 def predictions_problem(predictions, labels):
     """Why ``predictions`` cannot be scored against ``labels`` ((N,) classes 0 … C−1), or None: they
     must be N integer classes in the same range."""

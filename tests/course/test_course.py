@@ -99,3 +99,18 @@ def test_the_notebook_must_be_handed_in(tmp_path):
                            'files = ["mytorch/models.py"]')
     with pytest.raises(CourseError, match="notebook 'experiments.ipynb' must be one of the"):
         load(tmp_path, text)
+
+
+def test_a_tasks_thresholds_bound_its_threshold_probes_values(tmp_path):
+    text = MINIMAL.replace('title = "a model"', 'title = "a model"\nthresholds = {final_loss = {at_most = 0.1}, '
+                                                 'accuracy = {at_least = 0.9, at_most = 1}}')
+    model, attack = load(tmp_path, text).tasks
+    assert model.thresholds == {"final_loss": {"at_most": 0.1}, "accuracy": {"at_least": 0.9, "at_most": 1}}
+    assert attack.thresholds == {}
+
+
+@pytest.mark.parametrize("bound", ["{below = 0.1}", "{}", '{at_most = "0.1"}', "{at_least = true}", "0.1"])
+def test_a_malformed_threshold_is_a_course_error(tmp_path, bound):
+    text = MINIMAL.replace('title = "a model"', f'title = "a model"\nthresholds = {{final_loss = {bound}}}')
+    with pytest.raises(CourseError, match="threshold of 'final_loss' in task task4_1 must be a table"):
+        load(tmp_path, text)

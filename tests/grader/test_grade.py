@@ -6,6 +6,7 @@ grading twice gives the same result. hw4 is graded on the held-out test set, who
 sandbox cannot read; ``--public`` grades with the public tests instead. The docker engine grades
 the same: every point for the reference, none for the templates.
 """
+import dataclasses
 import json
 import sys
 import zipfile
@@ -13,6 +14,7 @@ import zipfile
 import pytest
 
 from autograder import cli, docker_sandbox
+from autograder.course import Course, CourseError
 from autograder.grade import Grader
 from autograder.sandbox import Limits, make_sandbox
 from submissions import COURSE, reference_copy, replace, template_copy
@@ -70,6 +72,61 @@ def test_a_plausible_bug_costs_exactly_its_task(graders, name, tmp_path):
     failed = [test for test in result.tests if test.status == "failed"]
     assert all("expected" not in test.output for test in failed), \
         "a hidden probe names the error, never the reference's values"
+
+
+WEIGHED = """
+import numpy as np
+import mytorch
+from mytorch.optim import SGD
+from probing import probe
+
+
+def step():
+    w = mytorch.tensor(np.arange(3.0), requires_grad=True)
+    (w * w).sum().backward()
+    SGD([w], lr=0.25).step()
+    return w.data
+
+
+@probe("task3_1", weight=3)
+def one_sgd_step():
+    return {"w": step()}
+
+
+@probe("task3_1", check="threshold")
+def how_far_it_moved():
+    return {"moved": float(np.abs(step() - np.arange(3.0)).sum())}
+"""
+
+
+def weighed(bound, tmp_path):
+    """A grader of hw3 whose probes are WEIGHED, Task 3.1's ``moved`` held to ``bound``."""
+    course = Course(COURSE.root)
+    course.tasks["task3_1"] = dataclasses.replace(course.tasks["task3_1"], thresholds={"moved": bound})
+    grader = Grader(course, course.assignment("hw3"))
+    grader.probes = tmp_path / "probes.py"
+    grader.probes.write_text(WEIGHED)
+    return grader
+
+
+def test_probe_weights_split_a_tasks_points_and_a_threshold_judges_the_value(tmp_path):
+    grader = weighed({"at_least": 1.0}, tmp_path)     # the reference moves w by 0.5 · (0 + 1 + 2) = 1.5
+    points = COURSE.tasks["task3_1"].points
+    reference = grader.grade(reference_copy(grader.assignment, tmp_path / "reference"))
+    assert {t.name.split(" — ")[1]: t.max_score for t in reference.tests} == {
+        "one sgd step": points * 3 / 4, "how far it moved": points / 4}
+    assert reference.score == pytest.approx(points)
+    half_step = replace(reference_copy(grader.assignment, tmp_path / "bug"), "mytorch/optim/sgd.py",
+                        'param -= group["lr"] * grad', 'param -= 0.5 * group["lr"] * grad')
+    tests = {t.name.split(" — ")[1]: t for t in grader.grade(half_step).tests}
+    assert tests["how far it moved"].score == 0
+    assert tests["how far it moved"].output == "moved is 0.75, less than the 1 required"
+
+
+def test_a_reference_that_misses_its_own_threshold_stops_the_grader(tmp_path):
+    with pytest.raises(CourseError, match="the reference fails probes of hw3_optimizers: .*how_far_it_moved.*"
+                                          "moved is 1.5, less than the 2 required"):
+        weighed({"at_least": 2.0}, tmp_path).expected
 
 
 def test_grading_is_deterministic(graders, tmp_path):

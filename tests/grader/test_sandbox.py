@@ -602,6 +602,13 @@ def test_a_probe_module_that_fails_to_import_is_reported(engine, workdir, probes
                                "division by zero\n  mytorch/__init__.py, line 1, in <module>: WHO = 1 / 0")
 
 
+@pytest.mark.parametrize("weight", [0, -1, True, "2", float("nan"), 1e9])
+def test_a_probes_weight_is_a_positive_number(weight):
+    from autograder import probing
+    with pytest.raises(ValueError, match="weight must be a number in"):
+        probing.probe("task3_1", weight=weight)
+
+
 def test_a_package_that_hangs_on_import_fails_every_probe_quickly(engine, workdir, probes):
     (workdir / "mytorch" / "__init__.py").write_text("while True:\n    pass\n")
     with open_session(workdir, probes, engine, probe_seconds=1) as session:

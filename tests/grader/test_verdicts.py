@@ -227,3 +227,18 @@ def test_rules_must_match_the_reference_to_a_few_ulps_which_numerical_derivative
     verdict = verdicts.exact_rules(measured, expected, 1e-12)
     assert not verdict.passed and "analytic log: agrees with the reference's rule only to a relative" in \
         verdict.message and "computed numerically (finite differences)" in verdict.message
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"loss": 0.05, "accuracy": 0.97}, "passed"),
+    ({"loss": 0.1, "accuracy": 0.95}, "passed"),             # a bound itself is within
+    ({"loss": 0.2, "accuracy": 0.97}, "loss is 0.2, more than the 0.1 required"),
+    ({"loss": 0.05, "accuracy": 0.9}, "accuracy is 0.9, less than the 0.95 required"),
+    ({"loss": float("nan"), "accuracy": 0.97}, "loss: expected a finite number, got nan"),
+    ({"loss": True, "accuracy": 0.97}, "loss: expected a finite number, got True"),
+    ({"loss": np.zeros(3), "accuracy": 0.97}, "loss: expected a finite number, got ndarray"),
+    ({"accuracy": 0.97}, "loss: expected a finite number, got None"),
+])
+def test_a_threshold_holds_each_value_to_its_declared_bound(values, message):
+    verdict = verdicts.threshold(values, {"loss": {"at_most": 0.1}, "accuracy": {"at_least": 0.95}})
+    assert verdict.message == message and verdict.passed == (message == "passed")
