@@ -1,14 +1,15 @@
 """Checks on the course itself, for every assignment in assignments/.
 
 - its committed template equals a fresh generation from the reference;
-- the reference solution passes every public and every hidden test;
-- the untouched template imports, and each task's public and hidden tests fail
-  with that task's own NotImplementedError ("Task 1.3: ..."), not with an
-  unrelated error;
+- the reference solution passes every public test;
+- the untouched template imports, and each task's public tests fail with that
+  task's own NotImplementedError ("Task 1.3: ..."), not with an unrelated error;
 - ``pytest -m task1_3`` selects exactly that task's tests;
 - the handout archive holds no solution text and no hidden test.
 
 The tests run in a separate interpreter, in the assignment's folder, as a student runs them.
+The hidden tests are the probes, which grade: tests/grader/test_grade.py proves the same of them
+(the reference earns every point; on the template each probe fails with its own task's message).
 """
 import subprocess
 import sys
@@ -47,8 +48,7 @@ def _template(name):
 
 
 def task_of(test_file, assignment):
-    """The task a test file belongs to, from its name: tests/test_task1_3_<topic>.py
-    (hidden/test_task1_3_<topic>_hidden.py)."""
+    """The task a test file belongs to, from its name: tests/test_task1_3_<topic>.py."""
     return next(task for task in assignment.tasks if Path(test_file).name.startswith(f"test_{task.id}_"))
 
 
@@ -58,17 +58,9 @@ def test_template_is_in_sync_with_the_reference(assignment):
         "run `autograder release --all` and commit the result"
 
 
-by_suite = pytest.mark.parametrize("suite", ["public", "hidden"])
-
-
-def suite_folder(assignment, suite):
-    return (assignment.public_tests if suite == "public" else assignment.hidden_tests).name
-
-
 @by_name
-@by_suite
-def test_the_reference_passes_every_test(assignment, suite):
-    result = run_pytest(assignment, suite_folder(assignment, suite), against_reference=True)
+def test_the_reference_passes_every_public_test(assignment):
+    result = run_pytest(assignment, assignment.public_tests.name, against_reference=True)
     assert result.returncode == 0, result.stdout[-4000:]
 
 
@@ -81,10 +73,9 @@ def test_the_untouched_template_imports_cleanly(assignment):
 
 
 @by_name
-@by_suite
-def test_each_tasks_tests_fail_with_that_tasks_message(assignment, suite, tmp_path):
+def test_each_tasks_public_tests_fail_with_that_tasks_message(assignment, tmp_path):
     report = tmp_path / "junit.xml"
-    run_pytest(assignment, suite_folder(assignment, suite), f"--junitxml={report}")
+    run_pytest(assignment, assignment.public_tests.name, f"--junitxml={report}")
     cases = ElementTree.parse(report).getroot().iter("testcase")
     seen = set()
     for case in cases:
@@ -95,7 +86,7 @@ def test_each_tasks_tests_fail_with_that_tasks_message(assignment, suite, tmp_pa
         assert expected in failure.get("message", ""), \
             f"{case.get('classname')}::{case.get('name')} fails with {failure.get('message')!r}, not {expected!r}"
         seen.add(task.id)
-    assert seen == {task.id for task in assignment.tasks}, f"every task needs {suite} tests"
+    assert seen == {task.id for task in assignment.tasks}, "every task needs public tests"
 
 
 @by_name

@@ -1,9 +1,5 @@
-"""Helpers of the hidden tests and of the grader's probes (never shipped to students): random
-shapes, correct stand-ins for other tasks, so that each task is graded on its own code alone, and
-primitives with rules of their own.
-
-The helpers the public tests also use come from their module, ``tests/helpers.py``
-(see conftest.py).
+"""Helpers of hw1's probes (never shipped to students): random shapes, correct stand-ins for other
+tasks, so that each task is graded on its own code alone, and primitives with rules of their own.
 """
 import numpy as np
 

@@ -1,8 +1,5 @@
-"""Helpers of the hidden tests only (never shipped to students): random shapes, and correct
-stand-ins for other hw2 tasks, so that each task is graded on its own code alone.
-
-The helpers the public tests also use come from their module, ``tests/helpers.py``
-(see conftest.py). The stand-ins are built from hw1's operations, which the
+"""Helpers of hw2's probes (never shipped to students): correct stand-ins for other hw2 tasks, so
+that each task is graded on its own code alone. They are built from hw1's operations, which the
 template ships finished.
 """
 import numpy as np
@@ -11,12 +8,6 @@ import mytorch
 from mytorch.nn import functional, module
 from mytorch.nn.modules import container, loss
 from mytorch.ops import activation, linalg
-
-
-def random_shape(rng, min_ndim=1, max_ndim=3, max_size=4):
-    """A random shape with ``min_ndim`` … ``max_ndim`` axes of sizes 1 … ``max_size``."""
-    ndim = int(rng.integers(min_ndim, max_ndim + 1))
-    return tuple(int(n) for n in rng.integers(1, max_size + 1, size=ndim))
 
 
 # ----- Task 2.1: the Linear primitive --------------------------------------------------------------

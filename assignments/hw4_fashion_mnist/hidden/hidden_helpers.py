@@ -1,24 +1,19 @@
-"""Helpers of the hidden tests only (never shipped to students): random geometries, and correct
-stand-ins for the other hw4 tasks, so that each task is graded on its own code alone.
+"""Helpers of hw4's probes (never shipped to students): correct stand-ins for the other hw4 tasks,
+so that each task is graded on its own code alone.
 
 - Task 4.1: ``parse_idx`` (every load of Fashion-MNIST runs it) and ``DataLoader.__iter__`` /
   ``DataLoader._order`` (``train.train`` iterates a DataLoader);
 - Task 4.2: ``models.mlp``, and :func:`fit`, the training recipe written out: the mini-batch step
-  sits inside ``train.train`` and cannot be replaced alone, so the tests of tasks 4.3 and 4.4
+  sits inside ``train.train`` and cannot be replaced alone, so the probes of tasks 4.3 and 4.4
   train with ``fit`` rather than with ``train.train``.
-
-The helpers the public tests also use come from their module, ``tests/helpers.py`` (see conftest.py).
-The grader's probes import this module too, in a sandbox without the tests: the two functions that
-need ``tests/helpers.py`` import it when they run.
 """
 import math
 import struct
 
 import numpy as np
-import pytest
 
 import mytorch
-from mytorch import models, nn, optim, random, train as training
+from mytorch import nn, optim, random, train as training
 from mytorch.data import fashion_mnist, idx, loader
 from mytorch.nn import functional as F
 
@@ -71,24 +66,6 @@ def use_stand_in_data_pipeline(monkeypatch):
     monkeypatch.setattr(fashion_mnist, "_arrays", _STAND_IN_ARRAYS)
 
 
-def fashion_mnist_dir():
-    """The folder of the verified Fashion-MNIST files, found (and checked) with the stand-in parse_idx."""
-    from helpers import require_fashion_mnist
-    with pytest.MonkeyPatch.context() as patch:
-        use_stand_in_data_pipeline(patch)
-        return require_fashion_mnist()
-
-
-def fashion_mnist_arrays(train):
-    """``train.fashion_mnist(train)``: standardised images (N, 1, 28, 28) and labels, read by the
-    stand-in parse_idx."""
-    from helpers import require_fashion_mnist
-    with pytest.MonkeyPatch.context() as patch:
-        use_stand_in_data_pipeline(patch)
-        require_fashion_mnist()
-        return training.fashion_mnist(train=train)
-
-
 # ----- Task 4.2: the MLP and the training loop ------------------------------------------------------
 def stand_in_mlp(hidden=(256, 128), dropout=0.2):
     layers, width = [nn.Flatten()], 28 * 28
@@ -96,11 +73,6 @@ def stand_in_mlp(hidden=(256, 128), dropout=0.2):
         layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
         width = size
     return nn.Sequential(*layers, nn.Linear(width, 10))
-
-
-def use_stand_in_mlp(monkeypatch):
-    monkeypatch.setattr(models, "mlp", stand_in_mlp)
-    monkeypatch.setitem(models.MODELS, "mlp", stand_in_mlp)
 
 
 def fit(model, images, labels, epochs=1, batch_size=128, lr=1e-3, seed=0):
@@ -126,18 +98,6 @@ def fit(model, images, labels, epochs=1, batch_size=128, lr=1e-3, seed=0):
 
 
 # ----- random geometries ----------------------------------------------------------------------------
-def random_geometry(rng, max_padding_fraction=1.0):
-    """(input shape (N, C, H, W), kernel, stride, padding) with at least one output pixel; padding
-    at most ``max_padding_fraction`` · kernel along each axis (max pooling allows half)."""
-    while True:
-        shape = tuple(int(n) for n in (*rng.integers(1, 4, size=2), *rng.integers(3, 9, size=2)))
-        kernel = tuple(int(k) for k in rng.integers(1, 4, size=2))
-        stride = tuple(int(s) for s in rng.integers(1, 4, size=2))
-        padding = tuple(int(rng.integers(0, math.floor(max_padding_fraction * k) + 1)) for k in kernel)
-        if all(n + 2 * p >= k for n, k, p in zip(shape[2:], kernel, padding)):
-            return shape, kernel, stride, padding
-
-
 def channels_last_view(x):
     """x with the same values, stored as (C, H, W, N) in memory: the layout a convolution outputs."""
     return np.ascontiguousarray(np.transpose(x, (1, 2, 3, 0))).transpose(3, 0, 1, 2)
