@@ -196,6 +196,11 @@ class Course:
         return self.root / "reference" / "nbgrader"
 
     @property
+    def shared_probes(self):
+        """The folder of the probe helpers every assignment's probes share; never released."""
+        return self.shared_tests / "hidden"
+
+    @property
     def shared_tests(self):
         """The folder of course-wide test helpers that every assignment's tests/ receives."""
         return self.root / "assignments" / "common"

@@ -16,8 +16,8 @@ reads ``/autograder/results/results.json``. The archive holds:
   (another Python); ``sandbox-requirements.txt`` lists the sandbox's packages;
 - the course as the grader reads it (:class:`~autograder.course.Course`), without caches:
   ``reference/mytorch`` (the reference's values), every ``assignment.toml`` (the course's task
-  ids) and this assignment's folder (template, public and hidden tests); the other assignments'
-  folders stay out;
+  ids), this assignment's folder (template, public and hidden tests) and the probe helpers every
+  assignment shares (``assignments/common/hidden``); the other assignments' folders stay out;
 - ``data/``: the four Fashion-MNIST files, for an assignment graded on them.
 
 The grader's code ships inside the kit's wheel, not as a source folder that setup.sh would build:
@@ -98,7 +98,7 @@ def _copy(source, target):
 def _stage_course(course, assignment, stage):
     """The course's files that grading ``assignment`` reads, at their places below ``stage``."""
     files = [course.reference, *(other.folder / "assignment.toml" for other in course.assignments),
-             assignment.folder]
+             assignment.folder, *[course.shared_probes] * course.shared_probes.is_dir()]
     for path in files:
         _copy(path, stage / path.relative_to(course.root))
 
