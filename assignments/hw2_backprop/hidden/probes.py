@@ -30,6 +30,7 @@ from mytorch import nn, playground
 from mytorch.data import toy
 from mytorch.nn import functional as F
 from mytorch.nn import init
+from mytorch.ops import linalg
 from probing import probe
 
 COORDINATE_LIMIT = 64     # inputs larger than this are checked along random directions
@@ -127,10 +128,13 @@ def linear_forward():
     mytorch.manual_seed(0)
     layer = nn.Linear(3, 2, bias=False)
     y = layer(mytorch.tensor(normal((4, 3), 5).astype(np.float32)))
+    y.backward(mytorch.tensor(normal(y.shape, 6).astype(np.float32)))
     return {"batch_of_matrices": F.linear(const(x), const(w), const(b)).data,
             "vector": F.linear(const(v), const(w), const(b)).data,
             "without_bias": F.linear(const(x[0]), const(w)).data,
-            "float32_module": y.data, "float32_module_dtype": str(y.dtype)}
+            "float32_module": y.data, "float32_module_dtype": str(y.dtype),
+            "float32_module_weight_grad": layer.weight.grad.data,
+            "float32_module_weight_grad_dtype": str(layer.weight.grad.dtype)}
 
 
 @probe("task2_1", check="gradient")
@@ -147,7 +151,38 @@ def linear_backward():
         "two_layers": (lambda x, w1, w2, b: F.linear(F.linear(x, w1), w2, b),
                        dict(x=normal((3, 4), 15), w1=normal((5, 4), 16), w2=normal((2, 5), 17),
                             b=normal(2, 18))),
+        # x needs a gradient where W (or b) does not: needs_input_grad differs between the inputs
+        "constant_weight": (lambda x, b: F.linear(x, constant, b), dict(x=normal((2, 3), 25), b=normal(4, 26))),
+        "constant_weight_without_bias": (lambda x: F.linear(x, constant), dict(x=normal((5, 3), 27))),
+        "constant_bias": (lambda x, w: F.linear(x, w, const(normal(2, 28))),
+                          dict(x=normal((3, 4), 29), w=normal((2, 4), 30))),
     })
+
+
+@probe("task2_1")
+def linear_backward_returns_one_gradient_per_input():
+    """``Linear.backward`` called directly: the gradients it returns for the inputs that need one, and
+    how many arrays it returns beyond its inputs (two inputs without a bias, three with one; a
+    trailing None, as PyTorch allows, is no gradient)."""
+    cases = {"without_bias": [(normal((4, 3), 40), True), (normal((2, 3), 41), True)],
+             "vector_without_bias": [(normal(3, 42), True), (normal((2, 3), 43), True)],
+             "with_bias": [(normal((4, 3), 44), True), (normal((2, 3), 45), True), (normal(2, 46), True)],
+             "with_bias_and_a_constant_x": [(normal((2, 5, 3), 47), False), (normal((2, 3), 48), True),
+                                            (normal(2, 49), True)]}
+    values = {}
+    for number, (case, inputs) in enumerate(cases.items()):
+        tensors = [mytorch.tensor(a, requires_grad=needed) for a, needed in inputs]
+        y = linalg.Linear.apply(*tensors)
+        grads = y.grad_fn.backward(normal(y.shape, 50 + number))
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        if len(grads) < len(inputs):
+            raise RuntimeError(f"{case}: Linear.backward returned {len(grads)} gradients for {len(inputs)} "
+                               f"inputs")
+        values[f"{case}_gradients_beyond_the_inputs"] = sum(g is not None for g in grads[len(inputs):])
+        for name, (_, needed), g in zip(("x", "weight", "bias"), inputs, grads):
+            if needed:
+                values[f"{case}_{name}_grad"] = np.asarray(g)
+    return values
 
 
 @probe("task2_1")
@@ -223,6 +258,19 @@ def elementwise_backward():
     for i, (name, f) in enumerate(ELEMENTWISE.items()):
         cases[f"{name}_added_to_its_input"] = (lambda t, f=f: f(t) + t, dict(x=away_from_kinks((2, 3), 47 + i)))
     return gradient_values(cases)
+
+
+@probe("task2_2", check="gradient")
+def elementwise_forward_mode():
+    """``analytic_<name>``: the tangent of mytorch.autodiff.jvp, ``numerical_<name>``:
+    (f(x + εv) − f(x − εv)) / 2ε, at inputs away from the kinks."""
+    values = {}
+    for i, (name, f) in enumerate(ELEMENTWISE.items()):
+        x, v = away_from_kinks((3, 2), 60 + i), normal((3, 2), 70 + i)
+        _, tangent = mytorch.autodiff.jvp(f, (const(x),), (const(v),))
+        values[f"analytic_{name}"] = tangent.data
+        values[f"numerical_{name}"] = finite_differences.jvp(forward_only(f), [x], [v])
+    return values
 
 
 @probe("task2_2")
@@ -591,6 +639,27 @@ def learn_circles_and_xor():
         for dataset in (toy.circles, toy.xor):
             losses, accuracy = train(dataset, seed=2, epochs=100, hidden=16)
             values[f"{dataset.__name__}_losses"], values[f"{dataset.__name__}_accuracy"] = losses, accuracy
+    return values
+
+
+PLAYGROUND = dict(n_samples=400, noise=0.1, seed=0, lr=0.5, epochs=1000)    # the playground's defaults
+
+
+@probe("task2_6", check="threshold")
+def the_playground_learns_every_toy_set():
+    """``<set>_accuracy``: the training accuracy of ``playground.mlp()`` (float32, 2 → 32 → 32 → 2) after
+    ``train_classifier`` with the playground's defaults on spiral, circles and xor; the bound each must
+    reach lives in assignment.toml's ``[tasks.thresholds]``."""
+    settings, values = dict(PLAYGROUND), {}
+    lr, epochs, seed = settings.pop("lr"), settings.pop("epochs"), settings["seed"]
+    with stand_ins(*EVERY_OTHER_TASK):
+        for dataset in (toy.spiral, toy.circles, toy.xor):
+            points, classes = dataset(**settings)
+            mytorch.manual_seed(seed)
+            model = playground.mlp()
+            losses = playground.train_classifier(model, points, classes, lr=lr, epochs=epochs)
+            values[f"{dataset.__name__}_losses"] = np.asarray(losses, dtype=np.float64)
+            values[f"{dataset.__name__}_accuracy"] = playground.accuracy(model, points, classes)
     return values
 
 
