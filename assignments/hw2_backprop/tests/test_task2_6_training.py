@@ -14,7 +14,7 @@ from helpers import np_log_softmax, np_softmax, one_hot
 
 pytestmark = pytest.mark.task2_6
 
-TOY_ACCURACY = 0.95      # assignment.toml, [tolerances] toy_accuracy
+TOY_ACCURACY = 0.95      # assignment.toml: task2_6's [tasks.thresholds]
 
 
 def logistic_regression(seed):
