@@ -16,11 +16,9 @@ Every probe exercises one task's code alone: where it needs another hw2 task (Se
 Linear and tanh; the training loop needs all of Tasks 2.1–2.5), it swaps in hidden_helpers' correct
 stand-ins for the duration of the probe, as the hidden tests do.
 """
-import contextlib
 from collections import OrderedDict
 
 import numpy as np
-import pytest
 
 import finite_differences
 import mytorch
@@ -31,15 +29,10 @@ from mytorch.data import toy
 from mytorch.nn import functional as F
 from mytorch.nn import init
 from mytorch.ops import linalg
+from probe_helpers import const, forward_of, gradient_pair, randn, stand_ins
 from probing import probe
 
-COORDINATE_LIMIT = 64     # inputs larger than this are checked along random directions
 REDUCTIONS = ("mean", "sum", "none")
-
-
-def normal(shape, seed):
-    """Standard normal float64 values of ``shape`` from a fixed seed."""
-    return np.asarray(np.random.default_rng(seed).standard_normal(shape), dtype=np.float64)
 
 
 def away_from_kinks(shape, seed):
@@ -47,28 +40,9 @@ def away_from_kinks(shape, seed):
     return finite_differences.away_from([0.0], shape, seed, low=-3.0, high=3.0)
 
 
-def const(array):
-    """A float64 tensor that does not require a gradient."""
-    return mytorch.tensor(np.asarray(array, dtype=np.float64))
-
-
 def labels(classes):
     """An int64 tensor of class indices."""
     return mytorch.tensor(np.asarray(classes, dtype=np.int64))
-
-
-def forward_only(f):
-    """``f`` (a function of tensors) as a function of float64 arrays that runs the forward only."""
-    return lambda *arrays: np.asarray(f(*(const(a) for a in arrays)).data, dtype=np.float64)
-
-
-@contextlib.contextmanager
-def stand_ins(*uses):
-    """Other tasks' code replaced by hidden_helpers' stand-ins (``use_stand_in_*``) until the block ends."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        for use in uses:
-            use(monkeypatch)
-        yield
 
 
 def gradient_values(cases):
@@ -79,15 +53,15 @@ def gradient_values(cases):
     the value "<case>" (the forward's output) and "<case>_<input>_grad" (each gradient), and the pair
     "analytic_<case>" (the gradients, joined) and "numerical_<case>" (the central differences of the
     forward at the same places) that the grader checks. A case with an input of more than
-    COORDINATE_LIMIT elements pairs instead the inner products ⟨x̄, v⟩ and ⟨ȳ, J v⟩ along four random
-    directions v.
+    COORDINATE_LIMIT elements pairs instead the inner products ⟨x̄, v⟩ and ⟨ȳ, J v⟩ along random
+    directions v (probe_helpers.gradient_pair).
     """
     values = {}
     for number, (case, (f, inputs)) in enumerate(cases.items()):
         arrays = [np.asarray(a, dtype=np.float64) for a in inputs.values()]
         leaves = [mytorch.tensor(a, requires_grad=True) for a in arrays]
         y = f(*leaves)
-        upstream = normal(y.shape, number)
+        upstream = randn(y.shape, number)
         y.backward(mytorch.tensor(upstream))
         values[case] = y.data
         for name, x in zip(inputs, leaves):
@@ -96,13 +70,7 @@ def gradient_values(cases):
                                    f"returns one gradient per input")
             values[f"{case}_{name}_grad"] = x.grad.data
         grads = [x.grad.data for x in leaves]
-        if max(a.size for a in arrays) > COORDINATE_LIMIT:
-            pair = finite_differences.inner_product_check(forward_only(f), arrays, upstream, grads,
-                                                          seed=number)
-        else:
-            pair = (np.concatenate([g.ravel() for g in grads]),
-                    np.concatenate([finite_differences.vjp(forward_only(f), arrays, index, upstream).ravel()
-                                    for index in range(len(arrays))]))
+        pair = gradient_pair(forward_of(f), arrays, upstream, grads, seed=number)
         values[f"analytic_{case}"], values[f"numerical_{case}"] = pair
     return values
 
@@ -124,11 +92,11 @@ def outputs_and_gradients(functions, x):
 # ----- Task 2.1: the Linear primitive -------------------------------------------------------------
 @probe("task2_1")
 def linear_forward():
-    x, w, b, v = normal((2, 3, 4), 1), normal((5, 4), 2), normal(5, 3), normal(4, 4)
+    x, w, b, v = randn((2, 3, 4), 1), randn((5, 4), 2), randn(5, 3), randn(4, 4)
     mytorch.manual_seed(0)
     layer = nn.Linear(3, 2, bias=False)
-    y = layer(mytorch.tensor(normal((4, 3), 5).astype(np.float32)))
-    y.backward(mytorch.tensor(normal(y.shape, 6).astype(np.float32)))
+    y = layer(mytorch.tensor(randn((4, 3), 5).astype(np.float32)))
+    y.backward(mytorch.tensor(randn(y.shape, 6).astype(np.float32)))
     return {"batch_of_matrices": F.linear(const(x), const(w), const(b)).data,
             "vector": F.linear(const(v), const(w), const(b)).data,
             "without_bias": F.linear(const(x[0]), const(w)).data,
@@ -139,23 +107,23 @@ def linear_forward():
 
 @probe("task2_1", check="gradient")
 def linear_backward():
-    constant = const(normal((4, 3), 9))
+    constant = const(randn((4, 3), 9))
     return gradient_values({
-        "vector": (F.linear, dict(x=normal(4, 5), w=normal((3, 4), 6), b=normal(3, 7))),
-        "matrix": (F.linear, dict(x=normal((5, 4), 1), w=normal((3, 4), 2))),
-        "batch": (F.linear, dict(x=normal((2, 3, 4), 3), w=normal((2, 4), 4), b=normal(2, 8))),
-        "one_by_one": (F.linear, dict(x=normal((1, 1), 12), w=normal((1, 1), 13), b=normal(1, 14))),
-        "constant_x": (lambda w, b: F.linear(constant, w, b), dict(w=normal((2, 3), 10), b=normal(2, 11))),
+        "vector": (F.linear, dict(x=randn(4, 5), w=randn((3, 4), 6), b=randn(3, 7))),
+        "matrix": (F.linear, dict(x=randn((5, 4), 1), w=randn((3, 4), 2))),
+        "batch": (F.linear, dict(x=randn((2, 3, 4), 3), w=randn((2, 4), 4), b=randn(2, 8))),
+        "one_by_one": (F.linear, dict(x=randn((1, 1), 12), w=randn((1, 1), 13), b=randn(1, 14))),
+        "constant_x": (lambda w, b: F.linear(constant, w, b), dict(w=randn((2, 3), 10), b=randn(2, 11))),
         "one_weight_used_twice": (lambda x, w, b: F.linear(F.linear(x, w), w, b),
-                                  dict(x=normal((3, 4), 19), w=normal((4, 4), 23), b=normal(4, 24))),
+                                  dict(x=randn((3, 4), 19), w=randn((4, 4), 23), b=randn(4, 24))),
         "two_layers": (lambda x, w1, w2, b: F.linear(F.linear(x, w1), w2, b),
-                       dict(x=normal((3, 4), 15), w1=normal((5, 4), 16), w2=normal((2, 5), 17),
-                            b=normal(2, 18))),
+                       dict(x=randn((3, 4), 15), w1=randn((5, 4), 16), w2=randn((2, 5), 17),
+                            b=randn(2, 18))),
         # x needs a gradient where W (or b) does not: needs_input_grad differs between the inputs
-        "constant_weight": (lambda x, b: F.linear(x, constant, b), dict(x=normal((2, 3), 25), b=normal(4, 26))),
-        "constant_weight_without_bias": (lambda x: F.linear(x, constant), dict(x=normal((5, 3), 27))),
-        "constant_bias": (lambda x, w: F.linear(x, w, const(normal(2, 28))),
-                          dict(x=normal((3, 4), 29), w=normal((2, 4), 30))),
+        "constant_weight": (lambda x, b: F.linear(x, constant, b), dict(x=randn((2, 3), 25), b=randn(4, 26))),
+        "constant_weight_without_bias": (lambda x: F.linear(x, constant), dict(x=randn((5, 3), 27))),
+        "constant_bias": (lambda x, w: F.linear(x, w, const(randn(2, 28))),
+                          dict(x=randn((3, 4), 29), w=randn((2, 4), 30))),
     })
 
 
@@ -164,16 +132,16 @@ def linear_backward_returns_one_gradient_per_input():
     """``Linear.backward`` called directly: the gradients it returns for the inputs that need one, and
     how many arrays it returns beyond its inputs (two inputs without a bias, three with one; a
     trailing None, as PyTorch allows, is no gradient)."""
-    cases = {"without_bias": [(normal((4, 3), 40), True), (normal((2, 3), 41), True)],
-             "vector_without_bias": [(normal(3, 42), True), (normal((2, 3), 43), True)],
-             "with_bias": [(normal((4, 3), 44), True), (normal((2, 3), 45), True), (normal(2, 46), True)],
-             "with_bias_and_a_constant_x": [(normal((2, 5, 3), 47), False), (normal((2, 3), 48), True),
-                                            (normal(2, 49), True)]}
+    cases = {"without_bias": [(randn((4, 3), 40), True), (randn((2, 3), 41), True)],
+             "vector_without_bias": [(randn(3, 42), True), (randn((2, 3), 43), True)],
+             "with_bias": [(randn((4, 3), 44), True), (randn((2, 3), 45), True), (randn(2, 46), True)],
+             "with_bias_and_a_constant_x": [(randn((2, 5, 3), 47), False), (randn((2, 3), 48), True),
+                                            (randn(2, 49), True)]}
     values = {}
     for number, (case, inputs) in enumerate(cases.items()):
         tensors = [mytorch.tensor(a, requires_grad=needed) for a, needed in inputs]
         y = linalg.Linear.apply(*tensors)
-        grads = y.grad_fn.backward(normal(y.shape, 50 + number))
+        grads = y.grad_fn.backward(randn(y.shape, 50 + number))
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) < len(inputs):
             raise RuntimeError(f"{case}: Linear.backward returned {len(grads)} gradients for {len(inputs)} "
@@ -189,17 +157,17 @@ def linear_backward_returns_one_gradient_per_input():
 def linear_float32_gradients_and_a_second_backward():
     """A float32 layer keeps float32 gradients; a second forward and backward through the same weights
     adds its gradients to .grad."""
-    x1, x2 = normal((4, 3), 30).astype(np.float32), normal((2, 5, 3), 31).astype(np.float32)
-    w = mytorch.tensor(normal((2, 3), 32).astype(np.float32), requires_grad=True)
-    b = mytorch.tensor(normal(2, 33).astype(np.float32), requires_grad=True)
+    x1, x2 = randn((4, 3), 30).astype(np.float32), randn((2, 5, 3), 31).astype(np.float32)
+    w = mytorch.tensor(randn((2, 3), 32).astype(np.float32), requires_grad=True)
+    b = mytorch.tensor(randn(2, 33).astype(np.float32), requires_grad=True)
     x = mytorch.tensor(x1, requires_grad=True)
     y = F.linear(x, w, b)
-    y.backward(mytorch.tensor(normal(y.shape, 34).astype(np.float32)))
+    y.backward(mytorch.tensor(randn(y.shape, 34).astype(np.float32)))
     values = {"output": y.data, "output_dtype": str(y.dtype), "x_grad": x.grad.data,
               "first_weight_grad": w.grad.data.copy(), "first_bias_grad": b.grad.data.copy(),
               "gradient_dtypes": " ".join(str(t.grad.dtype) for t in (x, w, b))}
     y2 = F.linear(mytorch.tensor(x2), w, b)
-    y2.backward(mytorch.tensor(normal(y2.shape, 35).astype(np.float32)))
+    y2.backward(mytorch.tensor(randn(y2.shape, 35).astype(np.float32)))
     values.update({"second_output": y2.data, "accumulated_weight_grad": w.grad.data,
                    "accumulated_bias_grad": b.grad.data})
     return values
@@ -207,7 +175,7 @@ def linear_float32_gradients_and_a_second_backward():
 
 @probe("task2_1", check="gradient")
 def linear_backward_large():
-    inputs = dict(x=normal((32, 50), 20), w=normal((40, 50), 21), b=normal(40, 22))
+    inputs = dict(x=randn((32, 50), 20), w=randn((40, 50), 21), b=randn(40, 22))
     return gradient_values({"layer": (F.linear, inputs)})
 
 
@@ -217,11 +185,11 @@ def linear_forward_mode():
     (f(x + εv) − f(x − εv)) / 2ε."""
     values = {}
     for case, shapes in enumerate([[(4,), (3, 4)], [(5, 4), (3, 4), (3,)], [(2, 3, 2), (4, 2), (4,)]]):
-        primals = [normal(shape, 10 * case + i) for i, shape in enumerate(shapes)]
-        tangents = [normal(shape, 10 * case + 5 + i) for i, shape in enumerate(shapes)]
+        primals = [randn(shape, 10 * case + i) for i, shape in enumerate(shapes)]
+        tangents = [randn(shape, 10 * case + 5 + i) for i, shape in enumerate(shapes)]
         _, tangent = mytorch.autodiff.jvp(F.linear, tuple(map(const, primals)), tuple(map(const, tangents)))
         values[f"analytic_{case}"] = tangent.data
-        values[f"numerical_{case}"] = finite_differences.jvp(forward_only(F.linear), primals, tangents)
+        values[f"numerical_{case}"] = finite_differences.jvp(forward_of(F.linear), primals, tangents)
     return values
 
 
@@ -266,10 +234,10 @@ def elementwise_forward_mode():
     (f(x + εv) − f(x − εv)) / 2ε, at inputs away from the kinks."""
     values = {}
     for i, (name, f) in enumerate(ELEMENTWISE.items()):
-        x, v = away_from_kinks((3, 2), 60 + i), normal((3, 2), 70 + i)
+        x, v = away_from_kinks((3, 2), 60 + i), randn((3, 2), 70 + i)
         _, tangent = mytorch.autodiff.jvp(f, (const(x),), (const(v),))
         values[f"analytic_{name}"] = tangent.data
-        values[f"numerical_{name}"] = finite_differences.jvp(forward_only(f), [x], [v])
+        values[f"numerical_{name}"] = finite_differences.jvp(forward_of(f), [x], [v])
     return values
 
 
@@ -290,7 +258,7 @@ def float32_activations_stay_float32():
     """Float32 in, float32 out, forward and backward; values judged at float32 precision. Inputs reach
     ±100, where e^100 overflows float32."""
     x = np.array([[-100.0, -3.5, -0.25, 0.0], [0.5, 2.0, 40.0, 100.0]], dtype=np.float32)
-    upstream = normal(x.shape, 50).astype(np.float32)
+    upstream = randn(x.shape, 50).astype(np.float32)
     functions = {**ELEMENTWISE, "softmax_last_dim": lambda t: F.softmax(t, dim=-1),
                  "log_softmax_last_dim": lambda t: F.log_softmax(t, dim=-1),
                  "softmax_dim0": lambda t: F.softmax(t, dim=0), "log_softmax_dim0": lambda t: F.log_softmax(t, dim=0)}
@@ -307,7 +275,7 @@ def float32_activations_stay_float32():
 
 @probe("task2_2", check="gradient")
 def softmax_backward():
-    x = normal((2, 3, 4), 40)
+    x = randn((2, 3, 4), 40)
     cases = {}
     for dim in (0, 1, 2, -1, -2, -3):
         name = f"dim{dim}" if dim >= 0 else {-1: "last_dim", -2: "dim_minus_2", -3: "dim_minus_3"}[dim]
@@ -329,7 +297,7 @@ def huge_inputs_stay_finite():
 def regression_loss_gradients():
     cases = {}
     for shape, reductions in [((3, 4), REDUCTIONS), ((), ("mean",))]:
-        target = normal(shape, len(shape))
+        target = randn(shape, len(shape))
         inputs = dict(x=target + away_from_kinks(shape, 10 + len(shape)), target=target)
         for reduction in reductions:
             for name, loss in [("mse", F.mse_loss), ("l1", F.l1_loss)]:
@@ -383,7 +351,7 @@ def losses_where_the_input_equals_the_target():
 @probe("task2_3")
 def float32_losses_stay_float32():
     """Float32 logits and targets give float32 losses and gradients, judged at float32 precision."""
-    x, t = normal((5, 3), 60).astype(np.float32), normal((5, 3), 61).astype(np.float32)
+    x, t = randn((5, 3), 60).astype(np.float32), randn((5, 3), 61).astype(np.float32)
     classes = labels([0, 2, 1, 1, 0])
     losses = {"mse": lambda a: F.mse_loss(a, mytorch.tensor(t)), "l1": lambda a: F.l1_loss(a, mytorch.tensor(t)),
               "nll_sum": lambda a: F.nll_loss(a, classes, reduction="sum"),
@@ -402,7 +370,7 @@ def float32_losses_stay_float32():
 
 @probe("task2_3")
 def loss_modules():
-    x, t, classes = normal((4, 3), 9), normal((4, 3), 10), labels([1, 0, 2, 2])
+    x, t, classes = randn((4, 3), 9), randn((4, 3), 10), labels([1, 0, 2, 2])
     with stand_ins(use_stand_in_log_softmax):
         return {"mse_sum": nn.MSELoss(reduction="sum")(const(x), const(t)).data,
                 "l1_mean": nn.L1Loss()(const(x), const(t)).data,
@@ -445,7 +413,7 @@ def kaiming_initialisers():
                 "linear_fan_out_conv": ((20, 30, 5, 5), dict(mode="fan_out", nonlinearity="linear")),
                 "relu_fan_out_conv1d": ((24, 12, 7), dict(mode="fan_out", nonlinearity="relu"))}
     values = spread((init.kaiming_uniform_, init.kaiming_normal_), settings)
-    x = normal((256, 128), 0)
+    x = randn((256, 128), 0)
     mytorch.manual_seed(12)
     for _ in range(12):     # He's Var w = 2 / fan_in keeps E[x²] of ReLU activations constant
         w = init.kaiming_normal_(mytorch.zeros(128, 128, dtype=mytorch.float64), nonlinearity="relu")
@@ -564,7 +532,7 @@ def state_dict_round_trip_and_zero_grad():
 
 @probe("task2_5")
 def sequential_forward():
-    x = normal(6, 1)
+    x = randn(6, 1)
     with stand_ins(use_stand_in_linear, use_stand_in_activations):
         inner = nn.Sequential(Affine(2.0, 1.0), Affine(-1.0, 0.5))
         outer = nn.Sequential(OrderedDict(pre=Affine(3.0, 0.0), body=inner, post=Affine(1.0, -4.0)))
@@ -586,7 +554,7 @@ def sequential_forward():
 def gradients_through_a_sequential_mlp():
     with stand_ins(use_stand_in_linear, use_stand_in_activations):
         model = two_layer_network((3, 4, 2), seed=1)
-        y = model(const(normal((5, 3), 2)))
+        y = model(const(randn((5, 3), 2)))
         y.sum().backward()
         return {"output": y.data, "count": len(list(model.parameters())),
                 **{f"{name}_grad": p.grad.data for name, p in layers(model).items()}}
