@@ -3,12 +3,14 @@ values; the grader compares them with the reference's values for the same probes
 
 Every optimizer probe runs 30 steps on quadratics J(w) = ½ (w − c)ᵀ A (w − c) whose gradient is
 handed to ``.grad`` before each step, so a trajectory depends on the update rule alone. No
-expected value lives here, and no other task's solution: the convergence probes register a
-plain gradient-descent optimizer of their own.
+expected value lives here, and no other task's solution: the convergence probes register
+optimizers of their own (plain gradient descent, and heavy-ball momentum, which has a state).
 
 The reference's trajectories agree with ``torch.optim``'s in float64 to 1e-10 relative, in every
-setting probed here (a learning rate changed between steps, ``.grad = None`` on some steps, two
-parameters handed one gradient array, gradients of size 1e-10).
+setting probed here (a learning rate changed between steps, ``.grad = None`` or a zero gradient on
+some steps, two parameters handed one gradient array, gradients of size 1e-10, dampening without
+momentum, ρ = 0, β₁ = 0, Adam with decoupled_weight_decay), and so do the momentum buffers and step
+counts read from the state.
 """
 import numpy as np
 
@@ -37,14 +39,38 @@ def quadratic(shape, seed, scale=1.0):
     return start, gradient
 
 
+def state_values(optimizer, params, keys, labels=None):
+    """{"<label of parameter i>_state_<key>": the entry ``key`` of parameter i's state} for the entries the
+    handout names (``"momentum_buffer"`` as a float64 copy, ``"step"`` as a float), None where it is
+    missing; parameter i's label is labels[i], by default "param<i>"."""
+    values = {}
+    for i, param in enumerate(params):
+        label = labels[i] if labels else f"param{i}"
+        state = optimizer.state.get(param, {})
+        for key in keys:
+            value = state.get(key)
+            if value is not None:
+                value = np.array(value, dtype=np.float64) if key == "momentum_buffer" else float(value)
+            values[f"{label}_state_{key}"] = value
+    return values
+
+
+def state_keeps_the_dtype(optimizer, params):
+    """Whether every floating array of a parameter's shape in its state (its buffers) has its dtype."""
+    return all(value.dtype == param.dtype
+               for param in params for value in optimizer.state.get(param, {}).values()
+               if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.shape == param.shape)
+
+
 def trajectories(optimizer_class, groups, shapes=((3,), (2, 2)), dtype=np.float64, seed=0, scale=1.0,
-                 defaults=None):
+                 defaults=None, state_keys=()):
     """Run ``optimizer_class`` over one parameter per shape for STEPS steps.
 
     groups: a list of option dicts, one param group each (parameters dealt round-robin).
     defaults: options passed to the constructor (the groups' defaults).
-    Returns {"param<i>": (STEPS + 1, *shape) array}, divided by ``scale``, and whether each step
-    left ``.grad`` alone.
+    state_keys: entries of each parameter's state to return after the last step (see state_values).
+    Returns {"param<i>": (STEPS + 1, *shape) array}, divided by ``scale``, whether each step
+    left ``.grad`` alone, the parameters' dtype and whether their state arrays kept it.
     """
     problems = [quadratic(shape, seed + i, scale) for i, shape in enumerate(shapes)]
     params = [mytorch.tensor(start.astype(dtype), requires_grad=True) for start, _ in problems]
@@ -61,22 +87,26 @@ def trajectories(optimizer_class, groups, shapes=((3,), (2, 2)), dtype=np.float6
         for values, param in zip(history, params):
             values.append(param.data.copy())
     values = {f"param{i}": np.stack(h) / scale for i, h in enumerate(history)}
-    return {**values, "grad_untouched": bool(grad_untouched), "dtype": str(params[0].dtype)}
+    return {**values, **state_values(optimizer, params, state_keys), "grad_untouched": bool(grad_untouched),
+            "dtype": str(params[0].dtype), "state_keeps_the_dtype": state_keeps_the_dtype(optimizer, params)}
 
 
-def trajectories_through_events(optimizer_class, groups, seed=0, defaults=None):
-    """Three parameters in each of ``groups`` (option dicts; ``defaults`` go to the constructor), for
+def trajectories_through_events(optimizer_class, groups, seed=0, defaults=None, state_keys=()):
+    """Four parameters in each of ``groups`` (option dicts; ``defaults`` go to the constructor), for
     STEPS steps, with the events of a real training loop:
 
     - after step SWITCH every group's lr becomes a third of its own (a learning-rate schedule);
     - the second parameter of each group has ``.grad = None`` at the QUIET steps: it must not move,
       and its state (its step count t, its averages) must wait, as in torch.optim;
     - the third parameter, of the first one's shape, is handed the first one's gradient array itself
-      (``x + y`` hands both leaves one array): its state must be its own.
+      (``x + y`` hands both leaves one array): its state must be its own;
+    - the fourth parameter, of shape (2, 1, 2), is handed a gradient of zeros at the QUIET steps: a real
+      step, which advances its state (momentum keeps it moving).
+    ``state_keys``: entries of each parameter's state to return after the last step (see state_values).
     """
     params, problems, param_groups = [], [], []
     for k, options in enumerate(groups):
-        own = [quadratic(shape, seed + 3 * k + i) for i, shape in enumerate([(3,), (2, 2), (3,)])]
+        own = [quadratic(shape, seed + 4 * k + i) for i, shape in enumerate([(3,), (2, 2), (3,), (2, 1, 2)])]
         own_params = [mytorch.tensor(start, requires_grad=True) for start, _ in own]
         params += own_params
         problems += own
@@ -89,31 +119,39 @@ def trajectories_through_events(optimizer_class, groups, seed=0, defaults=None):
                 group["lr"] = group["lr"] / 3
         given = []
         for k in range(len(groups)):
-            first, quiet, sharing = params[3 * k: 3 * k + 3]
-            first.grad = mytorch.tensor(problems[3 * k][1](first.data))
-            quiet.grad = None if t in QUIET else mytorch.tensor(problems[3 * k + 1][1](quiet.data))
+            first, quiet, sharing, zero = params[4 * k: 4 * k + 4]
+            first.grad = mytorch.tensor(problems[4 * k][1](first.data))
+            quiet.grad = None if t in QUIET else mytorch.tensor(problems[4 * k + 1][1](quiet.data))
             sharing.grad = first.grad
-            given += [(p, p.grad.data.copy()) for p in (first, quiet) if p.grad is not None]
+            zero.grad = mytorch.tensor(np.zeros(zero.shape) if t in QUIET else problems[4 * k + 3][1](zero.data))
+            given += [(p, p.grad.data.copy()) for p in (first, quiet, zero) if p.grad is not None]
         optimizer.step()
         grad_untouched &= all(np.array_equal(p.grad.data, g) for p, g in given)
         for values, param in zip(history, params):
             values.append(param.data.copy())
     quiet_steps = "_".join(str(t + 1) for t in QUIET)
-    names = ["param", f"param_without_grad_at_steps_{quiet_steps}", "param_handed_the_first_params_grad_array"]
-    values = {f"group{k}_{names[i]}": np.stack(history[3 * k + i]) for k in range(len(groups)) for i in range(3)}
-    return {**values, "grad_untouched": bool(grad_untouched)}
+    names = ["param", f"param_without_grad_at_steps_{quiet_steps}", "param_handed_the_first_params_grad_array",
+             f"param_with_zero_grad_at_steps_{quiet_steps}"]
+    labels = [f"group{k}_{name}" for k in range(len(groups)) for name in names]
+    values = {label: np.stack(h) for label, h in zip(labels, history)}
+    shorts = ["param", "param_without_grad", "param_sharing_grad", "param_with_zero_grad"]   # names ≤ 64 chars
+    state_labels = [f"group{k}_{short}" for k in range(len(groups)) for short in shorts]
+    return {**values, **state_values(optimizer, params, state_keys, state_labels),
+            "grad_untouched": bool(grad_untouched)}
 
 
 # ----- Task 3.1: SGD, momentum, Nesterov ------------------------------------------------------------
 @probe("task3_1")
 def sgd_plain_weight_decay_alone_and_the_defaults():
-    return trajectories(SGD, [dict(lr=0.3), dict(lr=0.1, weight_decay=0.05), dict()],
-                        shapes=((3,), (2, 2), (3,)))
+    # momentum = 0 is plain SGD whatever the dampening (torch.optim ignores it without momentum).
+    return trajectories(SGD, [dict(lr=0.3), dict(lr=0.1, weight_decay=0.05), dict(), dict(lr=0.2, dampening=0.5)],
+                        shapes=((3,), (2, 2), (3,), (2, 1, 2)))
 
 
 @probe("task3_1")
 def sgd_momentum_and_dampening():
-    return trajectories(SGD, [dict(lr=0.05, momentum=0.9), dict(lr=0.1, momentum=0.5, dampening=0.3)])
+    return trajectories(SGD, [dict(lr=0.05, momentum=0.9), dict(lr=0.1, momentum=0.5, dampening=0.3)],
+                        state_keys=["momentum_buffer"])
 
 
 @probe("task3_1")
@@ -124,13 +162,15 @@ def sgd_nesterov_alone_and_with_weight_decay():
 
 @probe("task3_1")
 def sgd_float32():
-    return trajectories(SGD, [dict(lr=0.1, momentum=0.8)], dtype=np.float32, seed=5)
+    return trajectories(SGD, [dict(lr=0.1, momentum=0.8), dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)],
+                        dtype=np.float32, seed=5)
 
 
 @probe("task3_1")
 def sgd_through_an_lr_change_a_missing_grad_and_a_shared_grad():
     return trajectories_through_events(SGD, [dict(lr=0.1, momentum=0.8, dampening=0.2, weight_decay=0.05),
-                                             dict(lr=0.05, momentum=0.9, nesterov=True)], seed=20)
+                                             dict(lr=0.05, momentum=0.9, nesterov=True)],
+                                       seed=20, state_keys=["momentum_buffer"])
 
 
 # ----- Task 3.2: Adagrad --------------------------------------------------------------------------
@@ -158,13 +198,19 @@ def adagrad_each_option_alone_and_the_defaults():
 @probe("task3_2")
 def adagrad_through_an_lr_change_a_missing_grad_and_a_shared_grad():
     options = dict(lr=0.5, lr_decay=0.05, initial_accumulator_value=0.2, weight_decay=0.02)
-    return trajectories_through_events(Adagrad, [{}], defaults=options, seed=24)
+    return trajectories_through_events(Adagrad, [{}], defaults=options, seed=24, state_keys=["step"])
 
 
 @probe("task3_2")
 def adagrad_gradients_of_size_1e_minus_10_where_eps_matters():
     # ε = 1e-10 is as large as √G: w ← w − η g / (√G + ε), with ε outside the root, shows.
     return trajectories(Adagrad, [dict(lr=5e-11), dict(lr=5e-11, lr_decay=0.1)], scale=TINY, seed=31)
+
+
+@probe("task3_2")
+def adagrad_float32():
+    options = dict(lr=0.4, lr_decay=0.05, initial_accumulator_value=0.3, weight_decay=0.02)
+    return trajectories(Adagrad, [{}, dict(eps=1.0)], defaults=options, dtype=np.float32, seed=8)
 
 
 # ----- Task 3.3: Adadelta -------------------------------------------------------------------------
@@ -193,6 +239,17 @@ def adadelta_through_an_lr_change_a_missing_grad_and_a_shared_grad():
 def adadelta_gradients_of_size_1e_minus_10_where_eps_matters():
     # E[g²] ≈ 1e-20: ε = 1e-6 inside both roots dominates them; with ε = 1e-19 both terms count.
     return trajectories(Adadelta, [dict(lr=0.5), dict(lr=1e-4, eps=1e-19)], scale=TINY, seed=34)
+
+
+@probe("task3_3")
+def adadelta_limiting_cases_rho_0_and_eps_1():
+    # ρ = 0: E[g²]_t = g_t², E[Δw²]_t = Δw_t². ε = 1: it sits inside both square roots.
+    return trajectories(Adadelta, [dict(rho=0.0, eps=1e-2), dict(lr=0.5, eps=1.0)], seed=35)
+
+
+@probe("task3_3")
+def adadelta_float32():
+    return trajectories(Adadelta, [dict(lr=5.0, rho=0.8, eps=1e-3, weight_decay=0.1)], dtype=np.float32, seed=10)
 
 
 # ----- Task 3.4: RMSprop --------------------------------------------------------------------------
@@ -233,6 +290,12 @@ def rmsprop_gradients_of_size_1e_minus_10_where_eps_matters():
     return trajectories(RMSprop, groups, shapes=((3,), (2, 2), (3,)), scale=TINY, seed=37)
 
 
+@probe("task3_4")
+def rmsprop_float32():
+    groups = [dict(lr=0.02, alpha=0.9, centered=True, momentum=0.7, weight_decay=0.01), dict(lr=0.02)]
+    return trajectories(RMSprop, groups, dtype=np.float32, seed=15)
+
+
 # ----- Task 3.5: Adam, AMSGrad, AdamW -------------------------------------------------------------
 @probe("task3_5")
 def adam_default():
@@ -260,12 +323,30 @@ def adam_each_option_alone_and_the_defaults():
 @probe("task3_5")
 def adam_through_an_lr_change_a_missing_grad_and_a_shared_grad():
     return trajectories_through_events(Adam, [dict(lr=0.1, betas=(0.8, 0.95)),
-                                              dict(lr=0.1, amsgrad=True, weight_decay=0.1)], seed=40)
+                                              dict(lr=0.1, amsgrad=True, weight_decay=0.1)], seed=40,
+                                       state_keys=["step"])
 
 
 @probe("task3_5")
 def adamw_through_an_lr_change_a_missing_grad_and_a_shared_grad():
-    return trajectories_through_events(AdamW, [dict(lr=0.1, weight_decay=0.2)], seed=42)
+    return trajectories_through_events(AdamW, [dict(lr=0.1, weight_decay=0.2)], seed=42, state_keys=["step"])
+
+
+@probe("task3_5")
+def adam_limiting_cases_and_decoupled_weight_decay_asked_of_adam():
+    # β₁ = 0 (no first moment), a large ε (added after the bias correction), and Adam itself with
+    # decoupled_weight_decay=True (AdamW's rule) and AMSGrad.
+    groups = [dict(lr=0.05, betas=(0.0, 0.9)), dict(lr=0.1, eps=0.5),
+              dict(lr=0.05, betas=(0.9, 0.5), amsgrad=True, weight_decay=0.3, decoupled_weight_decay=True)]
+    return trajectories(Adam, groups, shapes=((3,), (2, 2), (2, 1, 2)), seed=44)
+
+
+@probe("task3_5")
+def adam_float32():
+    groups = [dict(lr=0.1, amsgrad=True, weight_decay=0.05), dict(lr=0.1, betas=(0.8, 0.99))]
+    values = trajectories(Adam, groups, dtype=np.float32, seed=45)
+    adamw = trajectories(AdamW, [dict(lr=0.1, weight_decay=0.1)], dtype=np.float32, seed=46)
+    return {**values, **{f"adamw_{key}": value for key, value in adamw.items()}}
 
 
 @probe("task3_5")
@@ -286,27 +367,55 @@ class PlainGradientDescent(optim.Optimizer):
         param -= group["lr"] * grad
 
 
+class HeavyBall(optim.Optimizer):
+    """v ← μ v + g, w ← w − η v: a probe optimizer with a state, which a fresh optimizer would forget."""
+
+    def __init__(self, params, lr=0.01, momentum=0.9):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    def update(self, param, grad, state, group):
+        velocity = state.setdefault("velocity", np.zeros_like(param))
+        velocity *= group["momentum"]
+        velocity += grad
+        param -= group["lr"] * velocity
+
+
 @probe("task3_6")
 def loss_functions_and_gradients():
     grid = np.stack(np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-1, 3, 4)))
     values = {"quadratic_grid": convergence.quadratic_loss(mytorch.tensor(grid), 13.0).numpy(),
               "rosenbrock_grid": convergence.rosenbrock_loss(mytorch.tensor(grid), 0.5, 30.0).numpy()}
     for name, function in [("quadratic", lambda w: convergence.quadratic_loss(w, 13.0)),
-                           ("rosenbrock", convergence.rosenbrock_loss)]:
+                           ("rosenbrock", convergence.rosenbrock_loss),
+                           ("rosenbrock_a_negative", lambda w: convergence.rosenbrock_loss(w, a=-1.5, b=7.0))]:
         w = mytorch.tensor(np.array([0.7, -1.3]), requires_grad=True)
         function(w).backward()
         values[f"{name}_gradient"] = w.grad.numpy()
+    # A grid of shape (2, 2, 1, 3), point by point: the values and the gradient of their sum.
+    grid = np.random.default_rng(4).uniform(-2, 2, size=(2, 2, 1, 3))
+    for name, function in [("quadratic", lambda w: convergence.quadratic_loss(w, 0.3)),
+                           ("rosenbrock", lambda w: convergence.rosenbrock_loss(w, 2.0, 11.0))]:
+        w = mytorch.tensor(grid, requires_grad=True)
+        loss = function(w)
+        values[f"{name}_4d_grid"] = loss.detach().numpy()
+        loss.sum().backward()
+        values[f"{name}_4d_grid_gradient_of_the_sum"] = w.grad.numpy()
     return values
 
 
 @probe("task3_6")
 def minimize_the_plane_problems():
     optim.OPTIMIZERS["probe_gd"] = PlainGradientDescent
+    optim.OPTIMIZERS["probe_heavy_ball"] = HeavyBall
     values = {}
     for name, problem in [("quadratic", convergence.quadratic(condition=5.0)),
                           ("rosenbrock", convergence.rosenbrock(start=(-1.0, 1.5)))]:
         run = convergence.minimize(problem, "probe_gd", 40, lr=0.002 if name == "rosenbrock" else 0.1)
         values[f"{name}_losses"], values[f"{name}_path"] = np.asarray(run.losses), np.asarray(run.path)
+    run = convergence.minimize(convergence.quadratic(condition=8.0, start=(1.5, -1.0)), "probe_heavy_ball", 40,
+                               lr=0.05, momentum=0.8)
+    values["quadratic_heavy_ball_losses"], values["quadratic_heavy_ball_path"] = (np.asarray(run.losses),
+                                                                                 np.asarray(run.path))
     return values
 
 
