@@ -111,7 +111,8 @@ def test_the_archive_holds_no_solution_and_no_hidden_test(assignment, tmp_path):
     assert not [n for n in names if "/hidden/" in n or n.endswith("assignment.toml")]
     everything = "\n".join(shipped.values())
     assert "BEGIN SOLUTION" not in everything
-    hidden = [p.read_text() for p in (assignment.folder / "hidden").rglob("*.py")]
+    hidden = [p.read_text() for folder in (assignment.hidden_tests, COURSE.shared_probes)
+              for p in folder.rglob("*.py")]
     assert hidden and not any(text in everything for text in hidden)
     for source in COURSE.reference.rglob("*.py"):
         for region in solutions.regions(solutions.parse(source.read_text(), str(source))):
