@@ -96,9 +96,11 @@ def away_from(kinks, shape, seed, low=-2.0, high=2.0, margin=0.1):
 
 
 def relative_error(a, n, floor=FLOOR):
-    """|a − n| / max(floor, |a| + |n|), elementwise, in float64."""
+    """|a − n| / max(floor, |a| + |n|), elementwise, in float64; NaN where either is NaN or both are
+    infinite (without a warning: the caller judges NaN)."""
     a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    return np.abs(a - n) / np.maximum(floor, np.abs(a) + np.abs(n))
+    with np.errstate(invalid="ignore"):
+        return np.abs(a - n) / np.maximum(floor, np.abs(a) + np.abs(n))
 
 
 def mismatch(analytic, numerical, tolerance, names=("analytic", "numerical")):
