@@ -27,7 +27,6 @@ import itertools
 import re
 
 import numpy as np
-import pytest
 
 import finite_differences
 import mytorch
@@ -39,15 +38,10 @@ from mytorch.autodiff.gradcheck import GradcheckError, gradcheck, numerical_jaco
 from mytorch.ops import arithmetic, linalg
 from mytorch.ops.arithmetic import Mul, Pow
 from mytorch.ops.elementwise import Abs, Exp, Log
+from probe_helpers import COORDINATE_LIMIT, const, forward_of, gradient_pair, leaf, randn, stand_ins
 from probing import probe
 
-COORDINATE_LIMIT = 64   # larger inputs are checked along random directions: ⟨x̄, v⟩ = ⟨ȳ, J v⟩
 MODES = ("reverse", "forward")
-
-
-def randn(shape, seed):
-    """Standard normal float64 values of ``shape``, from a fixed seed."""
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 def distinct(shape, seed, spacing=0.1):
@@ -57,16 +51,6 @@ def distinct(shape, seed, spacing=0.1):
     return (values * spacing).reshape(shape)
 
 
-def leaf(array, requires_grad=True):
-    """A float64 leaf tensor holding ``array``, requiring a gradient by default."""
-    return mytorch.tensor(np.array(array, dtype=np.float64), requires_grad=requires_grad)
-
-
-def const(array):
-    """A float64 tensor that requires no gradient."""
-    return leaf(array, requires_grad=False)
-
-
 def to_array(value, what):
     """A copy of ``value`` (a tensor, an array or a number) as a NumPy array; anything else raises a
     TypeError in which ``what`` names the value."""
@@ -74,18 +58,6 @@ def to_array(value, what):
     if not isinstance(value, (np.ndarray, np.generic, int, float)) or isinstance(value, bool):
         raise TypeError(f"{what}: expected an array, got {type(value).__name__}")
     return np.array(value)
-
-
-def joined(arrays):
-    """One array as it is; several arrays flattened and joined end to end."""
-    if len(arrays) == 1:
-        return arrays[0]
-    return np.concatenate([np.reshape(np.asarray(a, dtype=np.float64), -1) for a in arrays])
-
-
-def forward_of(f):
-    """``f`` (tensors to a tensor) as a function of float64 arrays, running forward only."""
-    return lambda *arrays: np.asarray(f(*(const(a) for a in arrays)).data, dtype=np.float64)
 
 
 def case(f, *arrays, wrt=None):
@@ -100,7 +72,7 @@ def with_stand_ins(*patches):
     def decorate(function):
         @functools.wraps(function)
         def patched():
-            with pytest.MonkeyPatch.context() as patch:
+            with stand_ins() as patch:
                 for owner, name, stand_in in patches:
                     patch.setattr(owner, name, stand_in)
                 return function()
@@ -229,11 +201,7 @@ def gradient_check(cases, gradients=by_the_rules, seed=0):
 
         inputs = [arrays[i] for i in wrt]
         large = max(np.size(a) for a in inputs) > COORDINATE_LIMIT
-        if large:
-            pair = finite_differences.inner_product_check(moved, inputs, upstream, grads, seed=seed + number)
-        else:
-            pair = joined(grads), joined([finite_differences.vjp(moved, inputs, position, upstream)
-                                          for position in range(len(inputs))])
+        pair = gradient_pair(moved, inputs, upstream, grads, seed=seed + number)
         values[f"analytic_{name}"], values[f"numerical_{name}"] = pair
         if large or len(wrt) > 1:
             values.update({f"{name}_{chr(ord('a') + i)}": grad for i, grad in zip(wrt, grads)})
@@ -1259,7 +1227,7 @@ def gradcheck_accepts_correct_rules_and_rejects_wrong_ones():
     x = leaf(randn(3, 19))
     wrong = np.diag(3 * x.data ** 2)
     wrong[2, 1] = 0.1
-    with pytest.MonkeyPatch.context() as patch:  # an analytic Jacobian wrong in entry (2, 1)
+    with stand_ins() as patch:  # an analytic Jacobian wrong in entry (2, 1)
         patch.setattr(transforms, "jacobian", lambda f, value, mode="reverse": mytorch.tensor(wrong))
         values["wrong_entry_accepted"], values["wrong_entry_index"] = gradcheck_outcome(Cube.apply, (x,))
     return values
