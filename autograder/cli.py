@@ -19,6 +19,7 @@
 import argparse
 import math
 import sys
+import time
 from pathlib import Path
 
 from autograder import batch, exports, release, reports, sandbox, similarity
@@ -134,14 +135,17 @@ def mutate_command(course, names, size, tasks, workers, out):
     for assignment in course.assignments if names is None else [course.assignment(n) for n in names]:
         what = f"a sample of {size}" if size else "all"
         print(f"{assignment.name}: grading {what} of its mutants and its correct alternatives", flush=True)
+        start = time.perf_counter()
         analysis = mutation.analyse(course, assignment, size=size, tasks=tasks, workers=workers)
+        seconds = time.perf_counter() - start
         print(mutation.table(analysis))
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{assignment.name}-{mutation_html.FILE_NAME}"
         mutation_html.write(analysis, path)
         verdict = mutation.problems(analysis)
         failures += bool(verdict)
-        print(f"{assignment.name}: {'FAILED: ' + '; '.join(verdict) if verdict else 'ok'} (report: {path})")
+        print(f"{assignment.name}: {'FAILED: ' + '; '.join(verdict) if verdict else 'ok'} in {seconds:.0f} s "
+              f"(report: {path})")
     return 1 if failures else 0
 
 
