@@ -1,7 +1,8 @@
 """hw4's probes: they run inside the sandbox, drive the student's data pipeline, networks and attack,
 and return plain values; the grader judges them.
 
-- Task 4.1 is compared with the reference's values for the same probes: hand-made IDX bytes, each
+- Task 4.1 is compared with the reference's values for the same probes: the grader's copies of the
+  training files read by the student's parse_idx; hand-made IDX bytes, each
   parse_idx probe checking acceptance and rejection together (code that accepts everything or rejects
   everything earns nothing), and DataLoader orders over labels read by the student's parse_idx from a
   uint8 IDX file, as train.train reads them (so that a parse_idx that returns its input earns nothing
@@ -14,9 +15,12 @@ and return plain values; the grader judges them.
   adversarial images together with the weights of the network it attacked; the grader checks the
   budget and evaluates that network itself.
 - Beside them, fast probes of each task's contract, compared with the reference (no training):
-  models.mlp's parameter shapes and logits with seeded weights, six steps of train.train's mini-batch
-  step on seeded data (4.2); a gradient check of conv2d with im2col/col2im, and max pooling with ties
-  (4.3); fgsm on a small network with known weights (4.4).
+  models.mlp's parameter shapes, dtypes and logits with seeded weights, six steps of train.train's
+  mini-batch step on seeded data (4.2); a gradient check of conv2d with im2col/col2im (also with one
+  input needing a gradient, in float32, and in a small network), and max pooling with ties, large
+  windows and float32 (4.3); fgsm on a small network with known weights, in float64 and float32 (4.4).
+  Their weights split each task's points as the handout says (accuracy 55 and contract 20 in 4.2;
+  7, 4 and 4 in 4.3; attack 6 and fgsm 4 in 4.4).
 
 Each task is graded on its own code: the stand-ins of hidden_helpers replace the other tasks'
 (the data pipeline of Task 4.1, the MLP and the training recipe of Task 4.2).
@@ -144,7 +148,12 @@ def parse_idx_reads_every_type_and_rejects_malformed_headers():
                         "a_second_magic_byte_of_1": good[:1] + b"\x01" + good[2:],
                         "the_unknown_type_code_07": good[:2] + b"\x07" + good[3:],
                         "the_unknown_type_code_0a": good[:2] + b"\x0a" + good[3:],
-                        "a_header_cut_inside_the_sizes": good[:6]}, "broken-header.idx")
+                        "the_unknown_type_code_00": good[:2] + b"\x00" + good[3:],
+                        "the_unknown_type_code_0f": good[:2] + b"\x0f" + good[3:],
+                        "the_unknown_type_code_ff": good[:2] + b"\xff" + good[3:],
+                        "one_byte": good[:1], "a_magic_number_ffff": b"\xff\xff" + good[2:],
+                        "a_header_cut_inside_the_sizes": good[:6],
+                        "255_dimensions_in_16_bytes": good[:3] + b"\xff" + bytes(12)}, "broken-header.idx")
     return values
 
 
@@ -169,6 +178,28 @@ def parse_idx_reads_empty_and_0_d_arrays_and_rejects_wrong_lengths():
                         "one_trailing_byte": good + b"\x00", "four_trailing_bytes": good + b"\x00" * 4,
                         "an_int32_file_sized_for_uint8_values": good[:12 + 6],
                         "a_header_without_its_last_size": good[:8]}, "wrong-length.idx")
+    return values
+
+
+@probe("task4_1")
+def parse_idx_reads_the_fashion_mnist_training_files():
+    """The grader's copies of the training images and labels (the labels relabelled), read by the given
+    read_idx, which runs the student's parse_idx on the whole file: shapes, dtypes, read-only flags,
+    every label and the images' sums per image and per pixel."""
+    folder = DATA / "fashion-mnist"
+    values = {}
+    for name, kind in (("train-images-idx3-ubyte", "images"), ("train-labels-idx1-ubyte", "labels")):
+        path = next(p for p in (folder / name, folder / f"{name}.gz") if p.is_file())
+        array = idx.read_idx(path)
+        values[f"{kind}_shape"] = np.array(np.shape(array), dtype=np.int64)
+        values[f"{kind}_dtype"] = str(np.asarray(array).dtype)
+        values[f"{kind}_is_read_only"] = not np.asarray(array).flags.writeable
+        array = np.asarray(array, dtype=np.int64)
+        if kind == "labels":
+            values["labels"] = array
+        else:
+            values["sum_of_each_image"] = array.reshape(len(array), -1).sum(axis=1)
+            values["sum_of_each_pixel_over_the_images"] = array.sum(axis=0)
     return values
 
 
@@ -201,12 +232,24 @@ def prefixed(prefix, values):
     return {f"{prefix}_{name}": value for name, value in values.items()}
 
 
+def other_datasets():
+    """Batches of a TensorDataset of one array (1-tuples) and of a plain list of arrays (one Tensor per
+    batch, stacked by the given _batch): what __iter__ yields is _batch's, whatever its kind."""
+    one_array = list(DataLoader(TensorDataset(np.arange(21, dtype=np.float32).reshape(7, 3)), batch_size=3))
+    plain_list = list(DataLoader([np.full(2, i, dtype=np.float32) for i in range(5)], batch_size=2))
+    return {"one_array_dataset_batch_kinds": " ".join(f"{type(b).__name__}{len(b)}" for b in one_array),
+            "one_array_dataset_batches": np.concatenate([b[0].numpy() for b in one_array]),
+            "plain_list_batch_kinds": " ".join(type(b).__name__ for b in plain_list),
+            "plain_list_batches": np.concatenate([np.asarray(b.numpy()) for b in plain_list])}
+
+
 @probe("task4_1")
 def dataloader_in_order_with_a_short_last_batch_and_drop_last():
     return {**prefixed("n_23_in_batches_of_5", loader_batches(23, 5, False, False, None)),
             **prefixed("n_23_in_batches_of_5_drop_last", loader_batches(23, 5, False, True, None)),
             **prefixed("n_20_in_batches_of_5_drop_last", loader_batches(20, 5, False, True, None, epochs=1)),
-            **prefixed("n_3_in_a_batch_of_8", loader_batches(3, 8, False, False, None, epochs=1))}
+            **prefixed("n_3_in_a_batch_of_8", loader_batches(3, 8, False, False, None, epochs=1)),
+            **other_datasets()}
 
 
 @probe("task4_1")
@@ -224,7 +267,7 @@ def dataloader_shuffled_without_a_seed_by_mytorch_generator():
 
 
 # ----- Tasks 4.2 to 4.4: graded on the held-out test set, as the handout says --------------------------
-@probe("task4_2", check="accuracy")
+@probe("task4_2", check="accuracy", weight=55)
 def mlp_on_the_test_set():
     """``train.train`` as the handout gives it (the student's MLP and training step), on the stand-in
     data pipeline."""
@@ -266,9 +309,17 @@ def mlp_contract():
     small = set_known_weights(models.mlp(hidden=(37, 19), dropout=0.3), seed=1)
     default = set_known_weights(models.mlp(), seed=2)
     one_layer = set_known_weights(models.mlp(hidden=(12,), dropout=0.5), seed=3)
+    three_layers = set_known_weights(models.mlp(hidden=(30, 20, 15), dropout=0.25), seed=4)
+    no_dropout = set_known_weights(models.mlp(hidden=(32,), dropout=0.0), seed=6)
     return {"parameter_shapes_of_mlp_with_hidden_37_19": parameter_shapes(small),
             "parameter_shapes_of_mlp_with_default_arguments": parameter_shapes(default),
             "parameter_shapes_of_mlp_with_hidden_12": parameter_shapes(one_layer),
+            "parameter_shapes_of_mlp_with_hidden_30_20_15": parameter_shapes(three_layers),
+            "parameter_dtypes_of_mlp_with_default_arguments":
+                " ".join(str(parameter.dtype) for parameter in default.parameters()),
+            "logits_of_mlp_hidden_30_20_15_dropout_0_25_in_training_mode":
+                logits(three_layers, images, True, 10),
+            "logits_of_mlp_hidden_32_dropout_0_in_training_mode": logits(no_dropout, images, True, 11),
             "logits_of_mlp_with_hidden_37_19_in_eval_mode": logits(small, images, training=False),
             "logits_of_mlp_hidden_37_19_dropout_0_3_in_training_mode": logits(small, images, True, 7),
             "logits_of_mlp_with_default_arguments_in_eval_mode": logits(default, images, training=False),
@@ -301,14 +352,14 @@ def training_steps():
     return values
 
 
-@probe("task4_2")
+@probe("task4_2", weight=20)
 def mlp_gives_logits_of_the_sizes_asked_and_one_adam_step_per_batch():
     """The contract of Task 4.2 beside its accuracy: the architecture of models.mlp, and the training
     step (with the stand-in MLP, so that each half is checked on its own region)."""
     return {**mlp_contract(), **training_steps()}
 
 
-@probe("task4_3", check="accuracy")
+@probe("task4_3", check="accuracy", weight=7)
 def cnn_on_the_test_set():
     """``models.cnn()`` (the student's conv and pool) trained by the course's recipe written out
     (hidden_helpers.fit), so that the training step of Task 4.2 does not count twice."""
@@ -329,7 +380,7 @@ CONV_CASES = {      # case: (input shape, weight shape, stride, padding, channel
 }
 
 
-@probe("task4_3", check="gradient")
+@probe("task4_3", check="gradient", weight=4)
 def conv2d_gradients_with_strides_and_padding():
     """For each case, ``analytic_<case>``: x̄ and w̄ of Conv2d.backward (through im2col and col2im), joined;
     ``numerical_<case>``: central differences of conv2d's forward (the given forward on the student's
@@ -361,7 +412,53 @@ def conv2d_gradients_with_strides_and_padding():
         values[f"im2col_{case}"] = cols
         values[f"col2im_{case}"] = np.asarray(convolution.col2im(rng.standard_normal(cols.shape), x_shape,
                                                                  kernel, pair(stride), pair(padding)))
+    values.update(conv2d_with_one_input_needing_a_gradient(rng))
+    values.update(conv2d_in_float32_on_a_channels_last_input(rng))
+    values.update(a_small_network_of_conv_relu_pool_conv(rng))
     return values
+
+
+def conv2d_with_one_input_needing_a_gradient(rng):
+    """x̄ alone (the weight a constant) and w̄ alone (the input a constant, as the images are for the
+    CNN's first convolution): Conv2d.backward computes what needs_input_grad asks for."""
+    x, w = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2, 2, 3))
+    values = {}
+    for wanted in ("input", "weight"):
+        xt = mytorch.tensor(x, requires_grad=wanted == "input")
+        wt = mytorch.tensor(w, requires_grad=wanted == "weight")
+        y = F.conv2d(xt, wt, stride=(2, 1), padding=(1, 1))
+        y.backward(mytorch.tensor(np.random.default_rng(46).standard_normal(y.shape)))
+        needed, other = (xt, wt) if wanted == "input" else (wt, xt)
+        if needed.grad is None:
+            raise AssertionError(f"conv2d where only the {wanted} needs a gradient: the {wanted} got none "
+                                 "(Conv2d.backward must return it when needs_input_grad asks for it)")
+        values[f"gradient_when_only_the_{wanted}_needs_one"] = needed.grad.numpy()
+        values[f"the_other_gets_none_when_only_the_{wanted}_needs_one"] = other.grad is None
+    return values
+
+
+def conv2d_in_float32_on_a_channels_last_input(rng):
+    """A float32 convolution of an input stored as (C, H, W, N): its output and gradients stay float32."""
+    x = channels_last_view(rng.standard_normal((3, 2, 6, 6))).astype(np.float32)
+    w = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    xt, wt = mytorch.tensor(x, requires_grad=True), mytorch.tensor(w, requires_grad=True)
+    y = F.conv2d(xt, wt, stride=1, padding=1)
+    y.backward(mytorch.tensor(rng.standard_normal(y.shape).astype(np.float32)))
+    arrays = (y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy())
+    return {"float32_dtypes_of_the_output_and_the_two_gradients": " ".join(str(a.dtype) for a in arrays),
+            "float32_forward": y.detach().numpy(), "float32_input_gradient": xt.grad.numpy(),
+            "float32_weight_gradient": wt.grad.numpy()}
+
+
+def a_small_network_of_conv_relu_pool_conv(rng):
+    """conv (padding 1) → relu → 2×2 max pooling → conv (stride 2) → sum of squares: the layers meet
+    each other's memory layouts; the gradients of the input and of both weights."""
+    shapes = ((2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 2, 2))
+    leaves = [mytorch.tensor(rng.standard_normal(shape), requires_grad=True) for shape in shapes]
+    hidden = F.max_pool2d(F.relu(F.conv2d(leaves[0], leaves[1], stride=1, padding=1)), 2)
+    (F.conv2d(hidden, leaves[2], stride=2, padding=0) ** 2).sum().backward()
+    return {f"small_network_gradient_of_{name}": leaf.grad.numpy()
+            for name, leaf in zip(("x", "w1", "w2"), leaves)}
 
 
 POOL_CASES = {      # case: (input shape, kernel, stride, padding, channels-last input)
@@ -370,10 +467,12 @@ POOL_CASES = {      # case: (input shape, kernel, stride, padding, channels-last
     "kernel_3x2_stride_2x1_padding_1x1": ((1, 3, 7, 6), (3, 2), (2, 1), (1, 1), False),
     "kernel_2_stride_2_on_a_channels_last_input": ((3, 2, 6, 4), 2, 2, 0, True),
     "negative_inputs_with_padding_1": ((2, 2, 4, 5), 3, 2, 1, False),
+    "a_20x14_kernel_of_280_offsets": ((1, 2, 21, 15), (20, 14), 1, 0, False),
+    "a_14x20_kernel_of_280_offsets": ((1, 2, 15, 21), (14, 20), 1, 0, False),
 }
 
 
-@probe("task4_3")
+@probe("task4_3", weight=4)
 def max_pool_routes_each_gradient_to_the_first_maximum_of_its_window():
     """Inputs with many ties (a few small integers): the pooled values, the gradient of Σ ȳ·y (each ȳ
     goes to the first maximal entry of its window, in row-major order, as in PyTorch; overlapping
@@ -395,10 +494,32 @@ def max_pool_routes_each_gradient_to_the_first_maximum_of_its_window():
         _, tangent = autodiff.jvp(lambda t: F.max_pool2d(t, kernel, stride=stride, padding=padding),
                                   (mytorch.tensor(x),), (mytorch.tensor(rng.standard_normal(shape)),))
         values[f"jvp_{case}"] = tangent.numpy()
+    values.update(max_pool_with_more_offsets_than_float16_counts(rng))
+    x = channels_last_view(rng.standard_normal((3, 2, 6, 4))).astype(np.float32)
+    xt = mytorch.tensor(x, requires_grad=True)
+    y = F.max_pool2d(xt, 2)
+    y.backward(mytorch.tensor(rng.standard_normal(y.shape).astype(np.float32)))
+    values["float32_dtypes_of_the_output_and_the_gradient"] = f"{y.dtype} {xt.grad.dtype}"
+    values["float32_forward"], values["float32_gradient"] = y.detach().numpy(), xt.grad.numpy()
     return values
 
 
-@probe("task4_4", check="attack")
+def max_pool_with_more_offsets_than_float16_counts(rng):
+    """One 46×46 window (2116 offsets) per channel, its first maximum at offsets above 2048 (where
+    float16 no longer holds every integer) in the first channels: the gradient and the jvp."""
+    x = rng.permutation(4 * 46 * 46).reshape(4, 1, 46, 46).astype(np.float64)
+    for channel, offset in enumerate((2049, 2051, 2115)):
+        x[channel, 0].flat[offset] = x.max() + 1
+    xt = mytorch.tensor(x, requires_grad=True)
+    y = F.max_pool2d(xt, 46)
+    y.backward(mytorch.tensor(np.arange(1.0, 5.0).reshape(4, 1, 1, 1)))
+    _, tangent = autodiff.jvp(lambda t: F.max_pool2d(t, 46), (mytorch.tensor(x),),
+                              (mytorch.tensor(rng.standard_normal(x.shape)),))
+    return {"forward_a_46x46_kernel": y.detach().numpy(), "gradient_a_46x46_kernel": xt.grad.numpy(),
+            "jvp_a_46x46_kernel": tangent.numpy()}
+
+
+@probe("task4_4", check="attack", weight=6)
 def fgsm_fools_a_trained_mlp():
     """A 784-100-10 MLP trained for one epoch by the course's recipe, attacked on the first
     ATTACKED_IMAGES test images with the labels it predicts (the sandbox has no others)."""
@@ -416,7 +537,7 @@ def fgsm_fools_a_trained_mlp():
 
 
 # ----- Task 4.4: fgsm itself, beside the attack --------------------------------------------------------
-@probe("task4_4")
+@probe("task4_4", weight=4)
 def fgsm_steps_along_the_sign_of_the_input_gradient_and_clips():
     """fgsm on a small network with seeded weights, in float64: the first pixel's column of weights is
     zero, so its gradient is exactly 0 and its sign 0 (the pixel stays); the defaults clip to the pixel
@@ -440,4 +561,28 @@ def fgsm_steps_along_the_sign_of_the_input_gradient_and_clips():
     tensor_input = adversarial.fgsm(model, mytorch.tensor(images), labels, 0.05)
     values["adversarial_of_a_tensor_input_epsilon_0_05"] = np.asarray(tensor_input)
     values["parameters_have_no_gradient"] = all(p.grad is None for p in model.parameters())
+    images_tensor = mytorch.tensor(images, requires_grad=True)
+    adversarial.fgsm(model, images_tensor, labels, 0.3)
+    values["an_input_tensor_requiring_grad_gets_no_gradient"] = images_tensor.grad is None
+    values["an_input_tensor_requiring_grad_keeps_its_values"] = np.array(images_tensor.data)
+    model(mytorch.tensor(images)).sum().backward()
+    before = [p.grad.numpy().copy() for p in model.parameters()]
+    values["adversarial_when_the_parameters_hold_gradients"] = np.asarray(
+        adversarial.fgsm(model, images, labels, 0.3))
+    values["gradients_the_parameters_held_are_left_as_they_were"] = all(
+        p.grad is not None and np.array_equal(p.grad.numpy(), held)
+        for p, held in zip(model.parameters(), before))
+    values.update(fgsm_in_float32(rng))
     return values
+
+
+def fgsm_in_float32(rng):
+    """fgsm on float32 images through a float32 network (mytorch's default dtype): the images it returns
+    are float32 too."""
+    model = nn.Sequential(nn.Flatten(), nn.Linear(12, 5), nn.ReLU(), nn.Linear(5, 3))
+    for parameter in model.parameters():
+        parameter.data = rng.standard_normal(parameter.shape).astype(np.float32)
+    images = rng.uniform(-0.5, 1.5, (6, 1, 4, 3)).astype(np.float32)
+    attacked = adversarial.fgsm(model, images, rng.integers(0, 3, 6), 0.25)
+    return {"dtype_of_the_adversarial_float32_images": str(np.asarray(attacked).dtype),
+            "adversarial_float32_images": np.asarray(attacked)}
