@@ -31,7 +31,6 @@ import struct
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import mytorch
 import finite_differences
@@ -41,6 +40,7 @@ from mytorch.nn import functional as F
 from mytorch.ops import convolution
 from mytorch.data import fashion_mnist
 from mytorch.data import DataLoader, TensorDataset, idx
+from probe_helpers import stand_ins
 from probing import probe
 
 DATA = Path("grader_data")               # written by the grader into the working directory
@@ -51,16 +51,6 @@ ATTACKED_IMAGES = 2000
 def settings(task):
     """The grader's settings of ``task`` (epochs, model, ε), from grader_data/tasks.json."""
     return json.loads((DATA / "tasks.json").read_text())[task]
-
-
-@contextlib.contextmanager
-def stand_ins(*uses):
-    """Replace other tasks' code by the stand-ins ``uses`` (hidden_helpers.use_stand_in_*) while the
-    block runs; yields the MonkeyPatch, for more replacements."""
-    with pytest.MonkeyPatch.context() as patch:
-        for use in uses:
-            use(patch)
-        yield patch
 
 
 @contextlib.contextmanager
