@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from autograder import mutants, mutation, variants
+from autograder import cli, mutants, mutation, variants
 from autograder.course import CourseError
 from autograder.reports import mutation_html
 from submissions import COURSE
@@ -126,3 +126,17 @@ def test_grading_catches_the_sampled_mutants(name):
     analysis = mutation.analyse(COURSE, COURSE.assignment(name), size=SAMPLE)
     assert not mutation.problems(analysis), mutation.table(analysis)
     assert analysis.outcomes and analysis.alternatives
+
+
+def test_the_command_prints_the_table_writes_the_report_and_fails_below_the_declared_score(tmp_path, capsys):
+    assert cli.main(["mutate", "hw3", "--task", "task3_1", "--sample", "40", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "3.1 " in out and "3.2 " not in out, "--task keeps the table to that task"
+    assert "correct alternatives keeping every point: 2 of 2" in out and "hw3_optimizers: ok in" in out
+    page = (tmp_path / "hw3_optimizers-mutation.html").read_text()
+    assert "Mutation analysis of hw3_optimizers" in page and "Mutation score <b>100.0 %</b>" in page
+
+    strict = dataclasses.replace(COURSE.assignment("hw3"), mutation={"score": 1.01})
+    analysis = mutation.Analysis(strict, [], [], [])
+    assert mutation.problems(analysis) == ["mutation score 100.0 % is below the 101 % that hw3_optimizers "
+                                           "declares"]
