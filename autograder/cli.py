@@ -136,7 +136,8 @@ def mutate_command(course, names, size, tasks, workers, out):
         what = f"a sample of {size}" if size else "all"
         print(f"{assignment.name}: grading {what} of its mutants and its correct alternatives", flush=True)
         start = time.perf_counter()
-        analysis = mutation.analyse(course, assignment, size=size, tasks=tasks, workers=workers)
+        analysis = mutation.analyse(course, assignment, size=size, tasks=tasks, workers=workers,
+                                    progress=_every_tenth)
         seconds = time.perf_counter() - start
         print(mutation.table(analysis))
         out.mkdir(parents=True, exist_ok=True)
@@ -147,6 +148,12 @@ def mutate_command(course, names, size, tasks, workers, out):
         print(f"{assignment.name}: {'FAILED: ' + '; '.join(verdict) if verdict else 'ok'} in {seconds:.0f} s "
               f"(report: {path})")
     return 1 if failures else 0
+
+
+def _every_tenth(done, total):
+    """Progress of a long run: a line at each tenth of it."""
+    if done == total or done % max(1, total // 10) == 0:
+        print(f"  {done} of {total} graded", flush=True)
 
 
 def gradescope_command(course, name, out, python):
