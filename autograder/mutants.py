@@ -8,7 +8,8 @@ are the small slips students make, each an :data:`OPERATORS` entry:
                 and ↔ or, += ↔ −=, *= ↔ /=
     operands    a − b → b − a, a / b → b / a, a @ b → b @ a
     sign        −x → x, not x → x
-    constant    an integer n → n + 1 and n − 1, a float c → c + 1, True ↔ False
+    constant    an integer n → n + 1 and n − 1, a float c → c + 1, True ↔ False (reshape's −1 → 0
+                only: NumPy takes any negative size as the inferred one)
     axis        axis=… or dim=… left out, keepdims=k → keepdims=not k, x.T → x,
                 x.transpose(…) → x, x.swapaxes(…) → x
     statement   one statement (or a whole ``if``) deleted
@@ -21,6 +22,7 @@ are the small slips students make, each an :data:`OPERATORS` entry:
 The rewriting works on libcst's concrete syntax tree of the region's code, so a mutant keeps the
 region's layout and comments and differs from it in exactly one place (its :attr:`Mutant.diff`).
 """
+import dataclasses
 import difflib
 import textwrap
 from dataclasses import dataclass
@@ -56,22 +58,26 @@ class Mutant:
     """One planted bug.
 
     site: the region's :class:`~autograder.variants.Site`; operator: its :data:`OPERATORS` kind;
-    before, after: the code that changed, on one line each; line: where it stands in the reference's
-    file; code: the region's whole code with the bug, unindented (what :func:`variants.write` takes).
+    before, after: the code that changed, on one line each; statement: the statement it stands in, on
+    one line; line: where it stands in the reference's file; code: the region's whole code with the
+    bug, unindented (what :func:`variants.write` takes); original: the region's own code.
     """
     site: variants.Site
     operator: str
     before: str
     after: str
+    statement: str
     line: int
     code: str
     original: str
 
     @property
     def key(self):
-        """A name that stays the same while the region's code does: the site and the change,
-        without line numbers (the key of a waiver, see :mod:`autograder.mutation`)."""
-        return f"{self.site}: `{self.before}` → `{self.after}`"
+        """A name that stays the same while the statement it changes does: the site, the change, and
+        the statement it stands in when the change is smaller, without line numbers (the key of a
+        waiver, see :mod:`autograder.mutation`)."""
+        where = f" in `{self.statement}`" if self.statement != self.before else ""
+        return f"{self.site}: `{self.before}` → `{self.after}`{where}"
 
     @property
     def diff(self):
@@ -90,38 +96,45 @@ def mutants(course, assignment=None):
         if assignment is not None and course.tasks[site.task].assignment_number != assignment.number:
             continue
         original = textwrap.dedent("".join(region.code))
-        found += of_region(site, original, region.line)
+        found += of_region(site, original, region.line + len(region.todo))   # the line before the code
     return found
 
 
-def of_region(site, code, first_line=0):
-    """[:class:`Mutant`] of one region's ``code`` (unindented) at ``site``; ``first_line`` is the line
-    of the region's BEGIN marker in its file."""
+def of_region(site, code, offset=0):
+    """[:class:`Mutant`] of one region's ``code`` (unindented) at ``site``; ``offset`` is the number of
+    the file's line before the code's first (its BEGIN marker's, or its last TODO line's)."""
     module = cst.parse_module(code)
     wrapper = cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True)
     finder = _Finder(module)
     wrapper.visit(finder)
     positions = wrapper.resolve(cst.metadata.PositionProvider)
+    parents = wrapper.resolve(cst.metadata.ParentNodeProvider)
     seen, found = {code}, []
     for operator, node, replacement in finder.changes:
         mutated = module.deep_replace(node, replacement).code
         if mutated in seen or variants.same_code(mutated, code):
             continue
         seen.add(mutated)
+        statement = node
+        while not isinstance(statement, _STATEMENTS):
+            statement = parents[statement]
         found.append(Mutant(site, operator, _one_line(module, node), _one_line(module, replacement),
-                            first_line + positions[node].start.line, mutated, code))
+                            _one_line(module, statement), offset + positions[node].start.line, mutated, code))
     return _numbered(found)
 
 
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseSmallStatement, cst.BaseCompoundStatement)
+
+
 def _numbered(found):
-    """The mutants, those with the same key told apart by ``#2``, ``#3``… in order."""
+    """The mutants, those with the same key (the same change in two equal statements) told apart by
+    ``#2``, ``#3``… in order."""
     count = {}
     out = []
     for mutant in found:
         count[mutant.key] = count.get(mutant.key, 0) + 1
         if count[mutant.key] > 1:
-            mutant = Mutant(mutant.site, mutant.operator, mutant.before, f"{mutant.after} #{count[mutant.key]}",
-                            mutant.line, mutant.code, mutant.original)
+            mutant = dataclasses.replace(mutant, after=f"{mutant.after} #{count[mutant.key]}")
         out.append(mutant)
     return out
 
@@ -130,8 +143,12 @@ def _one_line(module, node):
     """A node's code on one line, its comments and extra spaces dropped."""
     if isinstance(node, cst.SimpleStatementLine):
         return "; ".join(_one_line(module, statement) for statement in node.body)
-    if isinstance(node, cst.If):
-        return f"if {_one_line(module, node.test)}: …"
+    if isinstance(node, (cst.If, cst.While)):
+        return f"{'if' if isinstance(node, cst.If) else 'while'} {_one_line(module, node.test)}: …"
+    if isinstance(node, cst.For):
+        return f"for {_one_line(module, node.target)} in {_one_line(module, node.iter)}: …"
+    if isinstance(node, cst.BaseCompoundStatement):
+        return module.code_for_node(node).splitlines()[0].strip()
     lines = [line.split("#")[0].strip() for line in module.code_for_node(node).splitlines()]
     return " ".join(line for line in lines if line)
 
@@ -154,6 +171,7 @@ class _Finder(cst.CSTVisitor):
     def __init__(self, module):
         super().__init__()
         self.module, self.changes = module, []
+        self.inferred = set()      # the −1 sizes of reshape calls, which any negative size means too
 
     def add(self, operator, node, replacement):
         self.changes.append((operator, node, replacement))
@@ -202,7 +220,8 @@ class _Finder(cst.CSTVisitor):
         if isinstance(node.operator, (cst.Minus, cst.Not)):
             self.add("sign", node, node.expression)
         if isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
-            self._off_by_one(node, -node.expression.evaluated_value)
+            value = -node.expression.evaluated_value
+            self._off_by_one(node, value, below=id(node) not in self.inferred)
             return False      # −1 is one constant, whose digits are not mutated on their own
         return True
 
@@ -210,8 +229,9 @@ class _Finder(cst.CSTVisitor):
     def visit_Integer(self, node):
         self._off_by_one(node, node.evaluated_value)
 
-    def _off_by_one(self, node, value):
-        for changed in (value + 1, value - 1):
+    def _off_by_one(self, node, value, below=True):
+        """value + 1, and value − 1 unless ``below`` is False (reshape's −1: −2 means the same)."""
+        for changed in (value + 1, value - 1)[:2 if below else 1]:
             self.add("constant", node, cst.Integer(str(changed)) if changed >= 0 else
                      cst.UnaryOperation(cst.Minus(), cst.Integer(str(-changed))))
 
@@ -235,6 +255,8 @@ class _Finder(cst.CSTVisitor):
                 self.add("axis", node, node.with_changes(
                     args=[negated if a is argument else a for a in node.args]))
         function = node.func
+        if isinstance(function, cst.Attribute) and function.attr.value == "reshape":
+            self.inferred |= {id(a.value) for a in node.args if isinstance(a.value, cst.UnaryOperation)}
         if isinstance(function, cst.Attribute):
             if function.attr.value in ("transpose", "swapaxes"):
                 self.add("axis", node, function.value)

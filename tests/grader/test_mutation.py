@@ -61,7 +61,7 @@ def test_each_operator_plants_its_bug(operator, before, after):
 
 
 def test_a_mutant_differs_from_the_region_in_one_place_and_keeps_its_layout():
-    found = mutants.of_region(SITE, CODE, first_line=40)
+    found = mutants.of_region(SITE, CODE, offset=40)
     codes = [m.code for m in found]
     assert len(set(codes)) == len(codes) and CODE not in codes
     for mutant in found:
@@ -71,7 +71,15 @@ def test_a_mutant_differs_from_the_region_in_one_place_and_keeps_its_layout():
         assert 41 <= mutant.line <= 46
     keys = [m.key for m in found]
     assert len(set(keys)) == len(keys), "two mutants share a key: a waiver could not tell them apart"
-    assert "2 #2" in {m.after for m in found if m.operator == "constant"}   # the second `1` → `2`
+    assert f"{SITE}: `1` → `2` in `if a.ndim > 1 and not b: …`" in keys, "a small change names its statement"
+    twice = mutants.of_region(SITE, "y = x[i] + x[i]\n")
+    assert {m.after for m in twice if m.operator == "index"} == {"i + 1", "i + 1 #2"}
+
+
+def test_reshapes_minus_one_is_not_mutated_into_another_negative_size_which_numpy_reads_the_same():
+    found = {(m.before, m.after) for m in mutants.of_region(SITE, "y = x.reshape(-1, 3)[-1]\n")}
+    assert ("-1", "0") in found and ("-1", "-2") in found, "the index -1 is an ordinary constant"
+    assert len([change for change in found if change[0] == "-1" and change[1].startswith("-2")]) == 1
 
 
 def test_every_mutant_of_the_course_is_valid_python_in_its_region(tmp_path):
@@ -81,6 +89,10 @@ def test_every_mutant_of_the_course_is_valid_python_in_its_region(tmp_path):
     for mutant in every:
         assert mutant.site in regions
         compile(mutant.code, mutant.key, "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
+    reference = COURSE.reference.parent
+    for mutant in every:      # a mutant's line is the line of the reference it changes
+        line = (reference / mutant.site.file).read_text().splitlines()[mutant.line - 1]
+        assert mutant.before.split()[0].split("(")[0] in line or mutant.operator == "statement", mutant.key
     written = variants.write(COURSE, tmp_path, {every[0].site: every[0].code})
     assert every[0].code.splitlines()[0].strip() in (written / every[0].site.file).read_text()
 
