@@ -9,6 +9,7 @@ from autograder.reports.html import POLICY, STYLE, escape
 
 FILE_NAME = "mutation.html"
 MORE_STYLE = """
+td.points { white-space: nowrap; }
 .survived { border-color: #c62828; }
 .elsewhere { border-color: #ef6c00; }
 .equivalent { border-color: #757575; }
