@@ -114,8 +114,10 @@ def test_the_archive_holds_this_assignment_and_the_wheels_alone(archive):
                                                       "wheels"}
     others = [name for name in names if name.startswith("assignments/")
               and not name.startswith(f"assignments/{HW1.name}/")]
-    assert others == [f"assignments/{other.name}/assignment.toml"
-                      for other in COURSE.assignments if other != HW1]
+    shared = [path.relative_to(COURSE.root).as_posix() for path in sorted(COURSE.shared_probes.rglob("*.py"))]
+    assert sorted(others) == sorted([*shared, *(f"assignments/{other.name}/assignment.toml"
+                                               for other in COURSE.assignments if other != HW1)])
+    assert shared, "the probes' shared helpers go with them"
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
     assert any(re.fullmatch(r"wheels/mytorch_course_kit-.*-py3-none-any\.whl", name) for name in names)
     assert any(re.fullmatch(r"wheels/numpy-.*-cp311-.*manylinux.*_x86_64\.whl", name) for name in names)
