@@ -105,7 +105,7 @@ def of_region(site, code, offset=0):
     the file's line before the code's first (its BEGIN marker's, or its last TODO line's)."""
     module = cst.parse_module(code)
     wrapper = cst.metadata.MetadataWrapper(module, unsafe_skip_copy=True)
-    finder = _Finder(module)
+    finder = _Finder()
     wrapper.visit(finder)
     positions = wrapper.resolve(cst.metadata.PositionProvider)
     parents = wrapper.resolve(cst.metadata.ParentNodeProvider)
@@ -166,11 +166,10 @@ def _pass():
 class _Finder(cst.CSTVisitor):
     """Collects ``changes``: (operator, node, replacement) for every bug of :data:`OPERATORS` that
     one node of the tree can carry."""
-    METADATA_DEPENDENCIES = (cst.metadata.PositionProvider,)
 
-    def __init__(self, module):
+    def __init__(self):
         super().__init__()
-        self.module, self.changes = module, []
+        self.changes = []
         self.inferred = set()      # the −1 sizes of reshape calls, which any negative size means too
 
     def add(self, operator, node, replacement):

@@ -40,7 +40,7 @@ from autograder.grade import WITHOUT_REFERENCE, Grader
 from autograder.sandbox import Limits
 
 WAIVERS = "equivalent_mutants.toml"     # in the assignment's hidden/ folder
-KINDS = ("caught", "elsewhere", "survived", "equivalent")
+KINDS = ("caught", "elsewhere", "survived", "equivalent")     # what becomes of a mutant
 QUICK_FACTOR, QUICK_FLOOR = 10, 10.0    # a quick probe may take 10× the reference's slowest, at least 10 s
 
 
@@ -139,8 +139,8 @@ def analyse(course, assignment, size=None, tasks=None, workers=None, engine="loc
     chosen = [m for m in sample(every, size) if tasks is None or m.site.task in tasks]
     waived = waivers(assignment)
     keys = {mutant.key for mutant in every}
-    problems = [f"the waiver of {key!r} matches no mutant: the code changed, review it"
-                for key in waived if key not in keys]
+    found = [f"the waiver of {key!r} matches no mutant: the code changed, review it"
+             for key in waived if key not in keys]
     stages = _Stages(course, assignment, engine)
     jobs = [(stages.mutant, mutant, waived.get(mutant.key, "")) for mutant in chosen]
     jobs += [(stages.alternative, alternative, "") for alternative in variants.alternatives(assignment)
@@ -153,9 +153,9 @@ def analyse(course, assignment, size=None, tasks=None, workers=None, engine="loc
             if progress:
                 progress(done, len(jobs))
     outcomes = results[:len(chosen)]
-    problems += [f"the waiver of {o.mutant.key!r} is wrong: the mutant loses points ({o.message})"
-                 for o in outcomes if o.reason and o.kind in ("caught", "elsewhere")]
-    return Analysis(assignment, outcomes, results[len(chosen):], problems)
+    found += [f"the waiver of {o.mutant.key!r} is wrong: the mutant loses points ({o.message})"
+              for o in outcomes if o.reason and o.kind in ("caught", "elsewhere")]
+    return Analysis(assignment, outcomes, results[len(chosen):], found)
 
 
 class _Stages:

@@ -5,6 +5,7 @@ correct alternatives that lost points.
 Every piece of text is escaped; the page loads nothing and runs no script (the feedback page's
 Content-Security-Policy).
 """
+from autograder.mutation import KINDS
 from autograder.reports.html import POLICY, STYLE, escape
 
 FILE_NAME = "mutation.html"
@@ -58,7 +59,7 @@ def _table(analysis):
         judged = sum(counts.values()) - counts["equivalent"]
         score = f"{100 * counts['caught'] / judged:.1f} %" if judged else "—"
         cells = [escape(f"{tasks[task].number} {tasks[task].title}"), sum(counts.values()),
-                 *(counts[kind] for kind in ("caught", "elsewhere", "survived", "equivalent")), score]
+                 *(counts[kind] for kind in KINDS), score]
         rows.append("<tr>" + "".join(f'<td{" class=points" * (i > 0)}>{cell}</td>'
                                      for i, cell in enumerate(cells)) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("Task", "Mutants", "Caught", "Elsewhere", "Survived",
