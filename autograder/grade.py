@@ -17,6 +17,7 @@
    judges on the grader's side (:mod:`autograder.verdicts`). A task's points
    are shared by its probes in proportion to their declared weights.
 """
+import copy
 import shutil
 import tempfile
 import time
@@ -105,15 +106,15 @@ class Grader:
 
     The sandbox is ``sandbox``, or the one of ``engine`` ("local": a process on this machine, run by
     ``sandbox_python`` if given, else by the grader's interpreter; "docker": a container, ``gpus``
-    gives it the machine's GPUs) with ``limits``, by default the assignment's.
+    gives it the machine's GPUs) with the assignment's limits.
     """
 
     def __init__(self, course, assignment, sandbox=None, public=False, engine="local", gpus=False,
-                 sandbox_python=None, limits=None):
+                 sandbox_python=None):
         self.course, self.assignment, self.public = course, assignment, public
         self.heldout = HeldOut.load() if assignment.needs_test_set and not public else None
         hidden = [self.heldout.source] if self.heldout else []
-        self.sandbox = sandbox or make_sandbox(engine, limits or Limits.from_assignment(assignment),
+        self.sandbox = sandbox or make_sandbox(engine, Limits.from_assignment(assignment),
                                                course_root=course.root, hide=hidden, gpus=gpus,
                                                python=sandbox_python)
         if not all(self.sandbox.hides(folder) for folder in hidden):
@@ -157,6 +158,14 @@ class Grader:
         if failed:
             raise CourseError(f"the reference fails probes of {self.assignment.name}: {failed}")
         return expected
+
+    def with_limits(self, limits):
+        """This grader with its sandbox's ``limits`` replaced; the reference's run, once made, is
+        shared with it rather than made again."""
+        other = copy.copy(self)
+        other.sandbox = copy.copy(self.sandbox)
+        other.sandbox.limits = limits
+        return other
 
     @cached_property
     def _weights(self):

@@ -169,8 +169,7 @@ class _Stages:
         limits = Limits.from_assignment(assignment)
         quick = Limits(probe_seconds=min(limits.probe_seconds, max(QUICK_FLOOR, QUICK_FACTOR * slowest)),
                        total_seconds=limits.total_seconds, memory_mb=limits.memory_mb)
-        self.quick = Grader(course, assignment, engine=engine, limits=quick)
-        self.quick.expected         # noqa: B018 (computed now, once, not in every thread)
+        self.quick = self.full.with_limits(quick)     # the same reference run
         self.tasks = [task.id for task in assignment.tasks]
         self.judged = {name for name, e in expected.items() if e.check not in WITHOUT_REFERENCE}
         self.trained = set(expected) - self.judged

@@ -303,3 +303,12 @@ def test_a_sandbox_interpreter_is_for_the_local_engine_alone(tmp_path, capsys):
     assert exited.value.code == 2 and "--sandbox-python is for the local engine" in capsys.readouterr().err
     with pytest.raises(ValueError, match="a sandbox interpreter is for the local engine only"):
         make_sandbox("docker", Limits(), python=sys.executable)
+
+
+def test_a_grader_with_other_limits_shares_the_reference_run(graders):
+    grader = graders("hw3")
+    expected = grader.expected          # the reference's run, made before the copy
+    quick = grader.with_limits(Limits(probe_seconds=5))
+    assert quick.expected is expected, "the reference is not run again"
+    assert quick.sandbox.limits.probe_seconds == 5
+    assert grader.sandbox.limits == Limits.from_assignment(grader.assignment)
