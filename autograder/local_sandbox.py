@@ -146,12 +146,13 @@ def _id_in_use(number):
 
 
 def _kill_children(pid):
-    """SIGKILL the children of ``pid`` (through pidfds, so a recycled pid is never hit)."""
+    """SIGKILL the children of ``pid`` (through pidfds, so a recycled pid is never hit); returns
+    whether it had any."""
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as children:
             pids = [int(child) for child in children.read().split()]
     except FileNotFoundError:
-        return
+        return False
     for child in pids:
         try:
             handle = os.pidfd_open(child)
@@ -163,6 +164,7 @@ def _kill_children(pid):
             pass
         finally:
             os.close(handle)
+    return bool(pids)
 
 
 def _remove(folder_fd, name):
@@ -388,19 +390,19 @@ class _LocalBox:
         """Kill every process of the sandbox, reap them and close the pipes.
 
         In namespaces the runner (the launcher's child, the PID namespace's first process) is killed
-        first, which ends every process in the namespace, and the launcher is left to reap it; as root,
-        every process of the session's uid is killed too. The launcher's exit is awaited without reaping
-        it, so that the process group it leads keeps its id while the group is killed (stragglers outside
-        a PID namespace).
+        first, which ends every process in the namespace, and the launcher is left to reap it; a runner
+        forked after that look dies with its launcher (sandbox_runner._die_with_launcher). As root,
+        every process of the session's uid is killed too. The launcher's exit is awaited without
+        reaping it, so that the process group it leads keeps its id while the group is killed
+        (stragglers outside a PID namespace).
         """
         process = self._process
         if process is None:
             return
-        if self._sandbox.namespaces is not None:
-            _kill_children(process.pid)
+        reaping = self._sandbox.namespaces is not None and _kill_children(process.pid)
         if self._uid is not None:
             _kill_uid(self._uid)
-        if self._sandbox.namespaces is not None:
+        if reaping:
             select.select([self._pidfd], [], [], EXIT_GRACE_SECONDS)
         try:
             os.killpg(process.pid, signal.SIGKILL)

@@ -47,6 +47,7 @@ import json
 import os
 import re
 import resource
+import select
 import signal
 import socket
 import struct
@@ -80,7 +81,7 @@ MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_RELATIME = 1024, 2048, 4096, 1638
 ST_TO_MS = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
             os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
 MS_PRIVATE = 1 << 18
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 KERNEL_FILESYSTEMS = ("/proc", "/sys", "/dev")   # left as they are by the read-only remount
@@ -133,6 +134,17 @@ def _mirror(child):
             signal.signal(number, signal.SIG_DFL)
         os.kill(os.getpid(), number)
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+
+
+def _die_with_launcher(alive, launcher):
+    """In the launcher's child: be killed when the launcher dies, so that a sandbox whose launcher
+    the grader kills (between the fork and the setsid, its process group misses the child) never
+    lives on. The pipe closes the race of a launcher that died before the prctl."""
+    os.close(launcher)
+    _libc_call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if select.select([alive], [], [], 0)[0]:    # end of file: the launcher is gone already
+        os._exit(SETUP_FAILED)
+    os.close(alive)
 
 
 def check(namespaces):
@@ -252,11 +264,13 @@ def launch(config):
             config["requests"] = config["replies"] = _connect(config["connect"])
         if config["namespaces"] is not None:
             _enter_namespaces(config["namespaces"])
+            alive, launcher = os.pipe()     # the child's read end ends when the launcher does
             child = os.fork()
             if child:             # keep no end of the protocol pipes: the sandbox's death closes them
                 os.close(config["requests"])
                 os.close(config["replies"])
                 _mirror(child)
+            _die_with_launcher(alive, launcher)
             os.setsid()           # a process group of its own: kill(0) from inside reaches no launcher
         if config["filesystem"] is not None:
             _isolate_filesystem(config["filesystem"], config["workdir"])
