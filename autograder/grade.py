@@ -13,11 +13,16 @@
 3. The same probes run against the reference solution, in the same kind of
    sandbox, which gives the expected values; they never enter the student's
    sandbox. Probes judged without them (accuracy, attack) do not run there.
+   That run also records, per probe, what the reference's code answered where
+   a probe stands other tasks' code in (probing.TABLES): the student's run of
+   the probe gets this table as data, so that each task is graded on its own
+   code and no solution code enters the student's sandbox.
 4. A verdict per probe, chosen by the check it declares (:data:`CHECKS`),
    judges on the grader's side (:mod:`autograder.verdicts`). A task's points
    are shared by its probes in proportion to their declared weights.
 """
 import copy
+import dataclasses
 import shutil
 import tempfile
 import time
@@ -29,7 +34,7 @@ from typing import NamedTuple
 
 import numpy
 
-from autograder import finite_differences, verdicts
+from autograder import finite_differences, probing, verdicts
 from autograder.course import CourseError
 from autograder.heldout import HeldOut
 from autograder.results import GradingResult, TestResult
@@ -87,12 +92,21 @@ WITHOUT_REFERENCE = tuple(name for name, check in CHECKS.items() if not check.re
 
 
 class Expected(NamedTuple):
-    """What the reference's run says about one probe: its task, its check, its weight and the
-    reference's :class:`~autograder.sandbox.ProbeOutcome` (None for a check the reference does not run)."""
+    """What the reference's run says about one probe: its task, its check, its weight, the
+    reference's :class:`~autograder.sandbox.ProbeOutcome` (None for a check the reference does not run)
+    and the table its stand-ins recorded ({value name: value}; see probing.TABLES)."""
     task: object
     check: str
     weight: float
     outcome: object
+    tables: dict
+
+
+def _split_tables(outcome):
+    """(the outcome without the values named probing.TABLE_PREFIX…, {those values})."""
+    tables = {name: value for name, value in outcome.values.items() if name.startswith(probing.TABLE_PREFIX)}
+    values = {name: value for name, value in outcome.values.items() if name not in tables}
+    return dataclasses.replace(outcome, values=values), tables
 
 
 class Grader:
@@ -148,9 +162,12 @@ class Grader:
                 if unknown:
                     raise CourseError(f"{self.assignment.name}'s probes name tasks it does not have: "
                                       f"{sorted(unknown)}")
-                expected = {name: Expected(self.course.tasks[task], check, weight,
-                                           session.run(name) if CHECKS[check].reference_runs else None)
-                            for name, (task, check, weight) in registered.items()}
+                expected = {}
+                for name, (task, check, weight) in registered.items():
+                    outcome, tables = None, {}
+                    if CHECKS[check].reference_runs:
+                        outcome, tables = _split_tables(session.run(name, record=True))
+                    expected[name] = Expected(self.course.tasks[task], check, weight, outcome, tables)
         failed = {name: e.outcome.message for name, e in expected.items()
                   if e.outcome is not None and e.outcome.status != "ok"}
         failed |= {name: verdict.message for name, e in expected.items() if e.check == "threshold"
@@ -196,7 +213,8 @@ class Grader:
             workspace = build_workspace(submission, self.assignment, Path(folder) / "work")
             self._prepare(workspace)
             with self.sandbox.session(workspace, [self.probes], self.support) as session:
-                outcomes = {name: session.run(name) for name in expected}
+                outcomes = {name: _split_tables(session.run(name, expected[name].tables))[0]
+                            for name in expected}     # a table among the student's values is forged
                 detected = session.detected()
         tests = [self._judge(name, outcomes[name]) for name in expected]
         artifacts = self._plots(outcomes, Path(plots)) if plots is not None and self.heldout else {}

@@ -18,6 +18,14 @@ The probe's ``check`` says which verdict judges its values (:data:`CHECKS`), and
 what share of its task's points it carries: a task's points are split among its probes in
 proportion to their weights (1 each by default, an equal split).
 
+A probe that exercises one task's code may meet another task's code on the way (hw1's backward
+rules call ``unbroadcast``). So that each task is graded on its own code, the other task's function
+is replaced, while the probe runs, by a stand-in that answers from a table: what the reference's
+function answered in the reference's run of the same probe (``probe_helpers.StandIn``). The tables
+are data, never code: the reference's run records them (``RECORDING``; they join its values under
+names starting with :data:`TABLE_PREFIX`), and the grader hands each probe its own table
+(``TABLES``) when it runs it against a submission.
+
 This module is standalone (standard library only) and never imports ``autograder``:
 the grader copies it into the sandbox's working directory, where the probe modules
 import it as ``probing``.
@@ -40,6 +48,12 @@ CHECKS = {
 }
 MAX_WEIGHT = 1000
 REGISTRY = {}   # probe name -> (task id, check, weight, function)
+
+# Set by the sandbox's runner before each probe runs.
+TABLE_PREFIX = "stand_in_"   # the names of recorded tables among a probe's values
+TABLES = {}                  # the probe's table, as recorded by the reference's run: {name: value}
+RECORDING = False            # whether this is the reference's run, which records the tables
+RECORDED = {}                # what the probe's stand-ins recorded so far: {name: value}
 
 
 def probe(task, check="reference", weight=1):

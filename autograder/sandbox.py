@@ -344,10 +344,15 @@ class Session:
         processes of the session together, with a note of how many bytes were dropped."""
         return {name: output.text() for name, output in self._output.items()}
 
-    def run(self, name):
+    def run(self, name, tables=None, record=False):
         """Run the probe ``name`` and return its :class:`ProbeOutcome`; never raises for anything the
         sandbox does. After a timeout, a crash or an invalid reply the sandbox is killed, and the next
-        call starts a fresh one."""
+        call starts a fresh one.
+
+        tables: {value name: value} the probe's stand-ins answer from (``probing.TABLES``), recorded
+        by the reference's run of the same probe; record: whether its stand-ins record what the code
+        they stand in for answers, into values named ``probing.TABLE_PREFIX…`` (the reference's run).
+        """
         if self._box is None:
             raise RuntimeError("this session is closed")
         started = time.monotonic()
@@ -371,8 +376,10 @@ class Session:
             return outcome(*self._broken)
         try:
             self._call += 1
-            self._send({"call": self._call, "probe": name})
             deadline = time.monotonic() + self._limits.probe_seconds
+            entries, arrays = runner.export(tables or {}, math.inf, np)
+            self._send({"call": self._call, "probe": name, "record": record, "tables": entries}, arrays,
+                       deadline)
             reply = self._receive(deadline, "the probe")
             while type(reply.get("call")) is int and reply["call"] < self._call:   # stale, after a forgery
                 reply = self._receive(deadline, "the probe")
@@ -429,14 +436,23 @@ class Session:
         """The "timeout" message once the session's time is used up."""
         return f"the session's total time limit of {self._limits.total_seconds:g} s is used up"
 
-    def _send(self, message):
-        """Write a request; a sandbox that does not take it (closed or full pipe) is a failure."""
-        data = runner.encode(message)
-        try:
-            written = os.write(self._requests, data)
-        except (BrokenPipeError, BlockingIOError):
-            written = 0
-        if written != len(data):
+    def _send(self, message, arrays, deadline):
+        """Write a request and the frames of its ``arrays`` (bytes) by ``deadline``; a sandbox that
+        does not take them (a closed pipe, or one it does not read) is a failure."""
+        data = b"".join([runner.encode(message), *(runner.HEADER.pack(len(a)) + a for a in arrays)])
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(self._requests, view):]
+                continue
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                break
+            remaining = min(deadline, self._deadline) - time.monotonic()
+            if remaining <= 0 or not select.select([], [self._requests], [], remaining)[1]:
+                break
+        if view:
             if self._exited(EXIT_GRACE_SECONDS):
                 raise Failure("crashed", self._death())
             raise Failure("invalid", "the sandbox stopped taking requests (student code closed or filled "

@@ -310,11 +310,22 @@ class Channel:
 
     def receive(self):
         """The next request, or None once the grader has closed the pipe."""
-        header = self._read_exactly(HEADER.size)
-        if header is None:
-            return None
-        body = self._read_exactly(HEADER.unpack(header)[0])
+        body = self._read_frame()
         return None if body is None else json.loads(body)
+
+    def receive_tables(self, entries, numpy):
+        """{name: value} of a request's ``tables``: scalars as they are, arrays from the frames that
+        follow the request (the grader's, so trusted; still read with ``allow_pickle=False``)."""
+        tables = {}
+        for name, entry in entries.items():
+            tables[name] = entry["value"] if "value" in entry else \
+                numpy.load(io.BytesIO(self._read_frame()), allow_pickle=False)
+        return tables
+
+    def _read_frame(self):
+        """The body of the next frame, or None if the pipe ends first."""
+        header = self._read_exactly(HEADER.size)
+        return None if header is None else self._read_exactly(HEADER.unpack(header)[0])
 
     def send(self, message, arrays=()):
         """Write ``message``, then each of ``arrays`` (bytes) as a frame of its own; a message that
@@ -485,16 +496,21 @@ def _import_probes(config):
     return dict(probing.REGISTRY), errors
 
 
-def _answer(call, probe, config, numpy):
-    """``(reply, arrays)`` to the request to run ``probe`` as call number ``call``.
+def _answer(call, probe, config, numpy, probing):
+    """``(reply, arrays)`` to the request to run ``probe`` as call number ``call``, with
+    ``probing.TABLES`` and ``probing.RECORDING`` set for it by the caller.
 
     A process the probe forked that comes back here exits at once, silently; processes the probe
-    left running are ended before the reply leaves.
+    left running are ended before the reply leaves. In a recording run, what the probe's stand-ins
+    recorded (``probing.RECORDED``) joins its values.
     """
     runner = os.getpid()
+    probing.RECORDED = {}
     try:
         with _Watch.student_code():
             result, failure = probe(), None
+        if probing.RECORDING and isinstance(result, dict):
+            result = {**result, **probing.RECORDED}
     except BaseException as error:     # SystemExit and KeyboardInterrupt too: they become "exit"
         failure = error
     if os.getpid() != runner:
@@ -535,13 +551,16 @@ def _serve(config):
     import numpy  # from the site-packages just added, before the workdir can shadow it
     sys.addaudithook(_Watch.hook)
     probes, errors = _import_probes(config)
+    probing = sys.modules["probing"]
     _flush_output()
     registry = {name: [task, check, weight] for name, (task, check, weight, _) in probes.items()}
     channel.send({"ready": {"probes": registry, "errors": errors}, "notes": _Watch.notes()})
     while (request := channel.receive()) is not None:
         call, name = request["call"], request["probe"]
+        probing.TABLES = channel.receive_tables(request["tables"], numpy)
+        probing.RECORDING = request["record"]
         if name in probes:
-            reply, arrays = _answer(call, probes[name][-1], config, numpy)
+            reply, arrays = _answer(call, probes[name][-1], config, numpy, probing)
         else:
             reply, arrays = {"call": call, "status": "invalid", "message": f"no probe called {name!r}"}, ()
         channel.send({**reply, "notes": _Watch.notes()}, arrays)

@@ -68,6 +68,16 @@ def runner():
 
 
 @probe("task3_1")
+def tabled():
+    """Answers from the table the grader handed in; records its own when asked to."""
+    import probing
+    if probing.RECORDING:
+        probing.RECORDED["stand_in_answer"] = np.arange(3.0)
+    return {{"names": ",".join(sorted(probing.TABLES)), "recording": probing.RECORDING,
+             "big": probing.TABLES.get("stand_in_big", np.zeros(0)), "count": probing.TABLES.get("stand_in_count")}}
+
+
+@probe("task3_1")
 def healthy():
     return {{"who": mytorch.WHO, "file": mytorch.__file__, "w": np.arange(6.0).reshape(2, 3),
             "steps": np.int64(30), "lr": 0.1, "nesterov": True, "note": None, "list": [1, 2.5]}}
@@ -533,6 +543,20 @@ def test_a_probe_returns_arrays_and_scalars_from_the_students_package(engine, wo
     assert values["steps"] == 30 and values["lr"] == 0.1
     assert values["nesterov"] is True and values["note"] is None
     assert values["list"].tolist() == [1, 2.5]
+
+
+def test_a_probe_gets_its_table_as_data_and_records_one_when_asked(engine, workdir, probes):
+    big = np.random.default_rng(0).standard_normal(300_000)        # 2.4 MB: more than a pipe holds
+    with open_session(workdir, probes, engine) as session:
+        given = session.run("tabled", tables={"stand_in_big": big, "stand_in_count": 2})
+        alone = session.run("tabled")
+        recorded = session.run("tabled", record=True)
+    assert given.status == "ok", given
+    assert given.values["names"] == "stand_in_big,stand_in_count" and given.values["count"] == 2
+    assert np.array_equal(given.values["big"], big) and given.values["recording"] is False
+    assert alone.values["names"] == "" and "stand_in_answer" not in alone.values
+    assert recorded.values["recording"] is True
+    assert np.array_equal(recorded.values["stand_in_answer"], np.arange(3.0))
 
 
 def test_the_round_trip_of_a_probe_takes_milliseconds(engine, workdir, probes):

@@ -1,9 +1,8 @@
-"""Helpers of hw1's probes (never shipped to students): random shapes, correct stand-ins for other
-tasks, so that each task is graded on its own code alone, and primitives with rules of their own.
+"""Helpers of hw1's probes (never shipped to students): random shapes, and primitives with rules of
+their own, which solve no task of the assignment.
 """
 import numpy as np
 
-import mytorch
 from mytorch.autodiff import Function
 
 
@@ -23,103 +22,6 @@ def broadcast_pair(seed, max_ndim=4, max_size=4):
         kept = () if rng.random() < 0.1 else full[int(rng.integers(0, len(full))):]
         shapes.append(tuple(1 if rng.random() < 0.35 else n for n in kept))
     return tuple(shapes)
-
-
-def stand_in_topological_order(root_fn):
-    """A correct topological order (Kahn's algorithm, no recursion), used in place of the student's
-    Task 1.1 so that the tests of Task 1.2 grade the backward pass alone."""
-    nodes, stack = set(), [root_fn]
-    while stack:
-        fn = stack.pop()
-        if fn not in nodes:
-            nodes.add(fn)
-            stack.extend(t.grad_fn for t in fn.inputs if t.grad_fn is not None)
-    uses = {fn: 0 for fn in nodes}           # how many inputs of each node come from other nodes
-    users = {fn: [] for fn in nodes}
-    for fn in nodes:
-        for tensor in fn.inputs:
-            if tensor.grad_fn is not None:
-                uses[fn] += 1
-                users[tensor.grad_fn].append(fn)
-    ready = [fn for fn in nodes if uses[fn] == 0]
-    order = []
-    while ready:
-        fn = ready.pop()
-        order.append(fn)
-        for user in users[fn]:
-            uses[user] -= 1
-            if uses[user] == 0:
-                ready.append(user)
-    return order
-
-
-def stand_in_unbroadcast(grad, shape):
-    """A correct ``unbroadcast``, used in place of the student's Task 1.3 so that the tests of
-    Tasks 1.4 and 1.8 grade the backward rules alone."""
-    leading = grad.ndim - len(shape)
-    summed = grad.sum(axis=tuple(range(leading))) if leading else grad
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and summed.shape[i] != 1)
-    return summed.sum(axis=axes, keepdims=True) if axes else summed
-
-
-def stand_in_pow_derivative(pow_node):
-    """A correct ``Pow.derivative`` (p · x^(p−1), part of Task 1.4), used in place of the student's
-    so that the tests of Task 1.9 grade the JVP rules alone."""
-    x, = pow_node.saved_tensors
-    return pow_node.exponent * x ** (pow_node.exponent - 1)
-
-
-def stand_in_backward(root, grad=None, *, retain_graph=False, inputs=None):
-    """A correct ``engine.backward`` (Task 1.2) over the stand-in order, used in place of the
-    student's so that the probes of Tasks 1.10 and 1.11 grade the Jacobian and the gradient checker
-    alone. Gradients accumulate into the leaves' ``.grad``; with ``inputs`` they are returned instead
-    (zeros for an input the output does not reach)."""
-    if not root.requires_grad:
-        raise RuntimeError("the output does not require grad")
-    grad = np.ones_like(root.data) if grad is None else np.asarray(grad, dtype=root.data.dtype)
-    received = {}                            # id(leaf) -> (leaf, its gradient so far)
-
-    def deliver(tensor, tensor_grad):
-        if id(tensor) in received:
-            tensor_grad = received[id(tensor)][1] + tensor_grad
-        received[id(tensor)] = tensor, tensor_grad
-
-    if root.grad_fn is None:
-        deliver(root, grad)
-    else:
-        pending = {root.grad_fn: grad}
-        for fn in reversed(stand_in_topological_order(root.grad_fn)):
-            grads = fn.backward(pending.pop(fn))
-            grads = grads if isinstance(grads, tuple) else (grads,)
-            for tensor, needed, tensor_grad in zip(fn.inputs, fn.needs_input_grad, grads):
-                if not needed:
-                    continue
-                if tensor.grad_fn is None:
-                    deliver(tensor, tensor_grad)
-                elif tensor.grad_fn in pending:
-                    pending[tensor.grad_fn] = pending[tensor.grad_fn] + tensor_grad
-                else:
-                    pending[tensor.grad_fn] = tensor_grad
-            if not retain_graph:
-                fn.release()
-    if inputs is not None:
-        return tuple(received[id(t)][1] if id(t) in received else np.zeros_like(t.data) for t in inputs)
-    for tensor, tensor_grad in received.values():
-        tensor._accumulate_grad(tensor_grad)
-    return None
-
-
-def stand_in_jacobian(f, x, mode="reverse"):
-    """A correct ``transforms.jacobian`` (Task 1.10), of shape f(x).shape + x.shape, built row by
-    row with :func:`stand_in_backward` (the mode is ignored: gradcheck asks for reverse mode),
-    used in place of the student's so that the probes of Task 1.11 grade the gradient checker alone."""
-    x = mytorch.tensor(np.array(x.data), requires_grad=True)
-    out = f(x)
-    if not out.requires_grad:                # f does not depend on x
-        return mytorch.tensor(np.zeros(out.shape + x.shape))
-    rows = [stand_in_backward(out, e.reshape(out.shape), retain_graph=True, inputs=[x])[0]
-            for e in np.eye(out.data.size)]
-    return mytorch.tensor(np.stack(rows).reshape(out.shape + x.shape))
 
 
 # ----- primitives with rules of their own, for the hidden tests and probes of Tasks 1.2, 1.10, 1.11 ----
