@@ -357,27 +357,27 @@ def adam_gradients_of_size_1e_minus_10_where_eps_matters():
 
 
 # ----- Task 3.6: the convergence comparison -------------------------------------------------------
-class PlainGradientDescent(optim.Optimizer):
-    """w ← w − η g: the probe's own optimizer, so that Task 3.6 is graded without Tasks 3.1–3.5."""
+class Preconditioned(optim.Optimizer):
+    """w ← w − η g / (1 + w²): the probe's own optimizer, an update no task asks for, so that Task 3.6
+    is graded without Tasks 3.1–3.5 and no solution of theirs enters the sandbox."""
 
     def __init__(self, params, lr=0.01):
         super().__init__(params, dict(lr=lr))
 
     def update(self, param, grad, state, group):
-        param -= group["lr"] * grad
+        param -= group["lr"] * grad / (1 + param * param)
 
 
-class HeavyBall(optim.Optimizer):
-    """v ← μ v + g, w ← w − η v: a probe optimizer with a state, which a fresh optimizer would forget."""
+class Slowing(optim.Optimizer):
+    """w ← w − (η / t) g at step t: a probe optimizer with a state (the step count), which a fresh
+    optimizer would forget; no task asks for it."""
 
-    def __init__(self, params, lr=0.01, momentum=0.9):
-        super().__init__(params, dict(lr=lr, momentum=momentum))
+    def __init__(self, params, lr=0.01):
+        super().__init__(params, dict(lr=lr))
 
     def update(self, param, grad, state, group):
-        velocity = state.setdefault("velocity", np.zeros_like(param))
-        velocity *= group["momentum"]
-        velocity += grad
-        param -= group["lr"] * velocity
+        state["t"] = state.get("t", 0) + 1
+        param -= (group["lr"] / state["t"]) * grad
 
 
 @probe("task3_6")
@@ -405,22 +405,22 @@ def loss_functions_and_gradients():
 
 @probe("task3_6")
 def minimize_the_plane_problems():
-    optim.OPTIMIZERS["probe_gd"] = PlainGradientDescent
-    optim.OPTIMIZERS["probe_heavy_ball"] = HeavyBall
+    optim.OPTIMIZERS["probe_gd"] = Preconditioned
+    optim.OPTIMIZERS["probe_slowing"] = Slowing
     values = {}
     for name, problem in [("quadratic", convergence.quadratic(condition=5.0)),
                           ("rosenbrock", convergence.rosenbrock(start=(-1.0, 1.5)))]:
         run = convergence.minimize(problem, "probe_gd", 40, lr=0.002 if name == "rosenbrock" else 0.1)
         values[f"{name}_losses"], values[f"{name}_path"] = np.asarray(run.losses), np.asarray(run.path)
-    run = convergence.minimize(convergence.quadratic(condition=8.0, start=(1.5, -1.0)), "probe_heavy_ball", 40,
-                               lr=0.05, momentum=0.8)
-    values["quadratic_heavy_ball_losses"], values["quadratic_heavy_ball_path"] = (np.asarray(run.losses),
-                                                                                 np.asarray(run.path))
+    run = convergence.minimize(convergence.quadratic(condition=8.0, start=(1.5, -1.0)), "probe_slowing", 40,
+                               lr=0.2)
+    values["quadratic_slowing_losses"], values["quadratic_slowing_path"] = (np.asarray(run.losses),
+                                                                           np.asarray(run.path))
     return values
 
 
 @probe("task3_6")
 def minimize_the_spiral_mlp():
-    optim.OPTIMIZERS["probe_gd"] = PlainGradientDescent
+    optim.OPTIMIZERS["probe_gd"] = Preconditioned
     run = convergence.minimize(convergence.spiral_mlp(n_samples=60, seed=2), "probe_gd", 25, lr=0.3)
     return {"losses": np.asarray(run.losses), "path_is_none": run.path is None}
