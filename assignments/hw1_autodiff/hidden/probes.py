@@ -412,16 +412,17 @@ class NodesMade:
     table can name the nodes of a graph by where they were made: a node by its distance back from
     the root (made last), which does not change when the code under test builds the graph more
     than once; its leaves by a node and an input position."""
-    nodes = []
+    nodes, places = [], {}      # the nodes in order; id(node) -> its place (the list keeps them alive)
 
     @classmethod
     def install(cls, patch):
         real = Function.apply.__func__
-        cls.nodes = []
+        cls.nodes, cls.places = [], {}
 
         def apply(function, *inputs, **params):
             out = real(function, *inputs, **params)
             if getattr(out, "grad_fn", None) is not None:
+                cls.places[id(out.grad_fn)] = len(cls.nodes)
                 cls.nodes.append(out.grad_fn)
             return out
         patch.setattr(Function, "apply", classmethod(apply))
@@ -429,10 +430,11 @@ class NodesMade:
     @classmethod
     def index(cls, node):
         """Where ``node`` was made, or NotRecorded for a node made elsewhere."""
-        for index in range(len(cls.nodes) - 1, -1, -1):
-            if cls.nodes[index] is node:
-                return index
-        raise NotRecorded(f"a node of type {type(node).__name__} that this probe did not make reached a stand-in")
+        index = cls.places.get(id(node))
+        if index is None or cls.nodes[index] is not node:
+            raise NotRecorded(f"a node of type {type(node).__name__} that this probe did not make reached "
+                              f"a stand-in")
+        return index
 
 
 def _order_of(real, root_fn):
