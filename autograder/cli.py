@@ -3,7 +3,7 @@
     autograder release hw1 [hw2 ...] | --all   [--check] [--zip] [--out DIR]
     autograder grade SUBMISSION [SUBMISSION ...] --assignment hw3 [--public]
                      [--engine local|docker] [--gpus] [--sandbox-python PATH]
-                     [--format gradescope|junit|json|markdown|html ...] [--out DIR]
+                     [--format gradescope|markdown|html|instructor|json|junit ...] [--out DIR]
     autograder check-course [ASSIGNMENT ...] [--engine local|docker]
     autograder mutate ASSIGNMENT [ASSIGNMENT ...] | --all  [--sample N] [--task ID ...] [--workers N]
                       [--out DIR]
@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder import batch, exports, release, reports, sandbox, similarity
 from autograder.reports import table
+from autograder.reports.text import instructor_sections, printable
 from autograder.course import Course, CourseError
 from autograder.solutions import MarkerError
 
@@ -56,9 +57,10 @@ def release_command(course, names, check=False, zip_out=None):
 
 def grade_command(course, submissions, assignment_name, formats, out_dir, public=False, engine="local",
                   gpus=False, sandbox_python=None):
-    """Grade submissions in sandboxes of ``engine``, print each one's score table and write the chosen
-    reports to ``out_dir`` (to ``out_dir/<submission name>`` for several, then print the class
-    table), with the plots when a chosen report shows them (matplotlib is needed then only)."""
+    """Grade submissions in sandboxes of ``engine``, print each one's score table and what the
+    instructor must review (flags, detections), and write the chosen reports to ``out_dir`` (to
+    ``out_dir/<submission name>`` for several, then print the class table), each with the view it
+    holds, and the plots when a chosen report shows them (matplotlib is needed then only)."""
     from autograder.grade import Grader     # the sandbox and its dependencies, only when grading
 
     grader = Grader(course, course.assignment(assignment_name), public=public, engine=engine, gpus=gpus,
@@ -70,8 +72,10 @@ def grade_command(course, submissions, assignment_name, formats, out_dir, public
         plots = folder / "plots" if plotted else None
         results[submission.name] = result = grader.grade(submission, plots=plots)
         print(f"{submission}:\n{table.render(result)}")
+        for heading, lines in instructor_sections(result, isolation=False):
+            print("\n".join(f"{heading}: {printable(line, lines=False)}" for line in lines))
         for fmt, path in reports.write_all(result, folder, formats).items():
-            print(f"{fmt}: {path}")
+            print(f"{fmt}: {path} ({reports.view(fmt)} view)")
     if len(submissions) > 1:
         print(table.class_table(results))
     return 0
@@ -100,8 +104,11 @@ def batch_command(course, folder, assignment_name, engine, workers, gpus, gradeb
 
 def check_course_command(course, names, engine="local"):
     """Grade the reference (every point, bonus too) and the untouched template (no point) of each
-    assignment with probes, in sandboxes of ``engine``; 0 when all hold, 1 otherwise."""
+    assignment with probes, in sandboxes of ``engine``, and check that no file sent into its sandbox
+    copies a solution or a hidden file (:func:`autograder.leaks.solution_leaks`); 0 when all hold,
+    1 otherwise."""
     from autograder.grade import Grader
+    from autograder.leaks import solution_leaks
 
     failures = 0
     for assignment in course.assignments if not names else [course.assignment(n) for n in names]:
@@ -114,6 +121,8 @@ def check_course_command(course, names, engine="local"):
         problems += [f"the untouched template scores {template.score:g}"] * (template.score != 0)
         for test in (t for t in reference.tests if t.status != "passed"):
             problems.append(f"  {test.name}: {test.output}")
+        problems += [f"solution code in the sandbox: {leak}"
+                     for leak in solution_leaks(course, assignment, grader)]
         failures += bool(problems)
         state = "ok" if not problems else "FAILED"
         print(f"{assignment.name}: {state} (reference {reference.score:g}/{full:g} in "
@@ -228,8 +237,12 @@ def main(argv=None):
     grade_parser.add_argument("--public", action="store_true",
                               help="run the public tests only, as students do locally")
     grade_parser.add_argument("--assignment", required=True, help="e.g. hw3 or hw3_optimizers")
-    grade_parser.add_argument("--format", dest="formats", action="append", choices=sorted(reports.FORMATS),
-                              help="a report to write (repeatable); the score table is always printed")
+    grade_parser.add_argument("--format", dest="formats", action="append", choices=list(reports.FORMATS),
+                              help="a report to write (repeatable); the score table is always printed. "
+                                   "For students (scores, filtered feedback): "
+                                   f"{', '.join(reports.formats_of('student'))}. For instructors only (also "
+                                   "full messages, the sandbox's isolation, detections, suspicious "
+                                   f"results): {', '.join(reports.formats_of('instructor'))}")
     grade_parser.add_argument("--out", type=Path, default=Path("results"), help="folder for the reports")
     grade_parser.add_argument("--gpus", action="store_true",
                               help="give the sandbox the machine's GPUs (docker engine, GPU image)")
@@ -237,7 +250,7 @@ def main(argv=None):
                               help="the interpreter that runs student code (local engine; default: the "
                                    "grader's own), e.g. a venv with only the sandbox's packages")
     check_parser = commands.add_parser("check-course", help="the reference scores every point, the "
-                                                            "templates none")
+                                                            "templates none, no solution enters a sandbox")
     check_parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     mutate_parser = commands.add_parser(
         "mutate", help="mutation analysis: does grading catch plausible bugs, each in its own task?",

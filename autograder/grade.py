@@ -20,6 +20,10 @@
 4. A verdict per probe, chosen by the check it declares (:data:`CHECKS`),
    judges on the grader's side (:mod:`autograder.verdicts`). A task's points
    are shared by its probes in proportion to their declared weights.
+5. The result holds two views (:mod:`autograder.results`): the student's
+   feedback, every text of it filtered once here by the course's
+   :class:`~autograder.redaction.Redactor`, and the instructor's notes (the
+   sandbox's isolation, its detections, the results flagged for review).
 """
 import copy
 import dataclasses
@@ -37,7 +41,8 @@ import numpy
 from autograder import finite_differences, probing, verdicts
 from autograder.course import CourseError
 from autograder.heldout import HeldOut
-from autograder.results import GradingResult, TestResult
+from autograder.redaction import Redactor
+from autograder.results import GradingResult, InstructorNotes, TestResult, student_feedback
 from autograder.sandbox import Limits, make_sandbox
 from autograder.submission import SubmissionError, build_workspace, read_submission
 
@@ -121,11 +126,16 @@ class Grader:
     The sandbox is ``sandbox``, or the one of ``engine`` ("local": a process on this machine, run by
     ``sandbox_python`` if given, else by the grader's interpreter; "docker": a container, ``gpus``
     gives it the machine's GPUs) with the assignment's limits.
+
+    Every text of the student's view passes ``redactor``; by default the assignment's
+    :meth:`Redactor.for_course`, built once here (it reads the whole course: about 2 s), for which
+    the template students hold, earlier assignments' solutions included, is public.
     """
 
     def __init__(self, course, assignment, sandbox=None, public=False, engine="local", gpus=False,
-                 sandbox_python=None):
+                 sandbox_python=None, redactor=None):
         self.course, self.assignment, self.public = course, assignment, public
+        self.redactor = Redactor.for_course(course, assignment) if redactor is None else redactor
         self.heldout = HeldOut.load() if assignment.needs_test_set and not public else None
         hidden = [self.heldout.source] if self.heldout else []
         self.sandbox = sandbox or make_sandbox(engine, Limits.from_assignment(assignment),
@@ -216,10 +226,9 @@ class Grader:
                 outcomes = {name: _split_tables(session.run(name, expected[name].tables))[0]
                             for name in expected}     # a table among the student's values is forged
                 detected = session.detected()
-        tests = [self._judge(name, outcomes[name]) for name in expected]
+        judged = [self._judge(name, outcomes[name]) for name in expected]
         artifacts = self._plots(outcomes, Path(plots)) if plots is not None and self.heldout else {}
-        notes = [*submission.notes, *[f"Detected in the sandbox: {'; '.join(detected)}"] * bool(detected)]
-        return self._result(tests, "\n".join(notes), start, artifacts)
+        return self._result(judged, "\n".join(submission.notes), start, artifacts, detected)
 
     def _prepare(self, workspace):
         """Add what the probes need to a workspace: the public tests, or the held-out test set."""
@@ -232,7 +241,10 @@ class Grader:
             self.heldout.install(workspace, settings)
 
     def _judge(self, name, outcome, error=None):
-        """One probe's TestResult: the reference's task decides the points, the verdict the credit."""
+        """One probe's TestResult: the reference's task decides the points, the verdict the credit.
+        Its output is the verdict's whole message, with the verdict's flag for the staff; its feedback,
+        the student's view of it, is the message without the flag, filtered by the redactor. Returns
+        (the TestResult, the flag or "")."""
         task = self.expected[name].task
         share = task.points * self.expected[name].weight / self._weights[task.id]
         if error is not None:
@@ -242,10 +254,12 @@ class Grader:
         else:
             verdict = self._verdict(self.expected[name], outcome.values)
         title = f"{name}.py" if self.public else name.replace("_", " ")
-        return TestResult(name=f"{task.label} — {title}", task=task.id,
-                          score=share * verdict.credit, max_score=share,
-                          status="passed" if verdict.passed else "failed", output=verdict.message,
-                          hidden=not self.public)
+        hidden = not self.public
+        test = TestResult(name=f"{task.label} — {title}", task=task.id, score=share * verdict.credit,
+                          max_score=share, status="passed" if verdict.passed else "failed",
+                          output=". ".join(filter(None, [verdict.message, verdict.flag])), hidden=hidden,
+                          feedback=student_feedback(verdict.message, hidden, self.redactor))
+        return test, verdict.flag
 
     def _verdict(self, expected, values):
         """The verdict of the probe's check on the student's ``values``."""
@@ -274,13 +288,20 @@ class Grader:
                 plots.confusion_matrix(matrix, CLASSES, path)
         return artifacts
 
-    def _result(self, tests, output, start, artifacts=None):
+    def _result(self, judged, output, start, artifacts=None, detected=()):
+        """The validated GradingResult of ``judged``, the (test, flag) pairs of :meth:`_judge`:
+        ``output``, the notes on the submission, goes to the student filtered; the sandbox's
+        isolation, what it ``detected`` and the tests' flags go to the instructor only."""
         bonus = sum(task.points for task in self.assignment.tasks if task.bonus)
+        tests = [test for test, _ in judged]
+        flags = [f"{test.name}: {flag}" for test, flag in judged if flag]
         result = GradingResult(assignment=self.assignment.name, title=self.assignment.title,
                                tests=tuple(tests),
-                               max_score=self.assignment.total_points, bonus_points=bonus,
-                               output="\n".join(filter(None, [output, *self.sandbox.isolation()])),
+                               max_score=self.assignment.total_points, bonus_points=bonus, output=output,
                                execution_time=time.perf_counter() - start, artifacts=artifacts or {},
-                               task_titles={task.id: task.title for task in self.assignment.tasks})
+                               task_titles={task.id: task.title for task in self.assignment.tasks},
+                               feedback=student_feedback(output, redactor=self.redactor),
+                               instructor=InstructorNotes(isolation=self.sandbox.isolation(),
+                                                          detections=detected, flags=flags))
         result.validate()
         return result

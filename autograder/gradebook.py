@@ -3,9 +3,13 @@
 A SQLite file (by default ``gradebook.sqlite`` in the course folder) in WAL mode. Each row of
 ``grades`` is one grading of one submission: the assignment, the student, the SHA-256 of what they
 handed in (:func:`content_hash`), the score, the whole :class:`~autograder.results.GradingResult`
-as JSON, and when. Exactly one row per (assignment, student, content) is *current*: a partial
-unique index enforces it, so that a result committed twice (a batch killed after grading and
-before noting it, a retried task that did finish) stays one grade. A deliberate regrade marks the
+as JSON, and when. The result is stored with both its views: the student's feedback, and the
+instructor's (full messages, the sandbox's isolation, what it detected, the flags for review),
+so the gradebook is the staff's, never a student's.
+
+Exactly one row per (assignment, student, content) is *current*: a partial unique index enforces
+it, so that a result committed twice (a batch killed after grading and before noting it, a
+retried task that did finish) stays one grade. A deliberate regrade marks the
 current row as superseded and adds the new one in a single transaction: the history stays.
 
 ``failures`` records what went wrong on the grader's side (an engine that could not start a
@@ -33,7 +37,7 @@ CREATE TABLE IF NOT EXISTS grades (
     content_hash TEXT NOT NULL,
     score        REAL NOT NULL,
     max_score    REAL NOT NULL,
-    result       TEXT NOT NULL,            -- GradingResult.to_dict() as JSON
+    result       TEXT NOT NULL,            -- GradingResult.to_dict() as JSON: both views
     graded_at    REAL NOT NULL,            -- seconds since the epoch
     current      INTEGER NOT NULL DEFAULT 1
 );

@@ -8,19 +8,32 @@ A test's ``task`` is a task id (``task3_1``) or, for a check of the submission a
 whole, any other short id; the tests of a result are kept in task order (3.2 before
 3.10), whole-submission checks last, then by name.
 
-Hidden tests: a hidden test's outcome is shown (its name, status and score) but not its
-output. The student-facing reports (Gradescope, Markdown, HTML) replace the output with
-:func:`~autograder.reports.text.student_output`'s one-line message; the instructor-facing
-ones (our JSON, JUnit) keep it.
+Two views of one result. A result holds what the course staff read and, apart from it, what
+the student reads, so that no writer has to choose:
+
+- the student's view: names, scores, statuses, each test's ``feedback`` and the result's
+  ``feedback``. :func:`student_feedback` computes every such text, in this one place: a hidden
+  test's first line only, and everything filtered by the course's redactor
+  (:mod:`autograder.redaction`), which the grader passes, so that writers need no course;
+- the instructor's view: all of the above, plus each test's full ``output``, the result's full
+  ``output`` and its :class:`InstructorNotes` (the sandbox's isolation, what it detected, the
+  results flagged for review).
+
+The student's reports (Gradescope, Markdown, HTML) read the student's view only; the others
+(the instructor page, our JSON, JUnit) read both. Each format declares its view
+(:data:`autograder.reports.FORMATS`).
 """
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from autograder.course import TASK_ID
+from autograder.sandbox_runner import clip
 
 STATUSES = ("passed", "failed")
+HIDDEN_FEEDBACK_CHARS = 400
+WITHHELD = " [hidden test: more detail withheld]"
 
 
 def task_number(task):
@@ -55,6 +68,29 @@ def _check_points(label, value, high):
         raise ValueError(f"{label} is {value!r}: a score must lie in [0, {high!r}]")
 
 
+def student_feedback(output, hidden=False, redactor=None):
+    """What a student may read of ``output``: all of it for a public test or a note on the whole
+    submission; for a hidden test, its first line, at most HIDDEN_FEEDBACK_CHARS long, cut between
+    words, and a note that the rest was withheld. ``redactor`` (a
+    :class:`~autograder.redaction.Redactor`, or None for text that never came from a sandbox)
+    then filters what is shown.
+
+    A verdict's first line names what went wrong (the value, the worst index, the size of the
+    error, or the exception) and never a hidden expected value; the lines after it, and the rest
+    of a long line (an exception message is the student's own text), stay with instructors. The
+    redactor sees the whole text shown, the grader's words around the sandbox's included, since
+    a value name or an exception message inside them is the student's code speaking.
+    """
+    shown, withheld = output, False
+    if hidden:
+        lines = output.splitlines() or [""]
+        shown = clip(lines[0], HIDDEN_FEEDBACK_CHARS)
+        withheld = len(lines) > 1 or shown != lines[0]
+    if redactor is not None:
+        shown = redactor.redact(shown)
+    return shown + WITHHELD * withheld
+
+
 @dataclass(frozen=True)
 class TestResult:
     """The outcome of one test.
@@ -65,8 +101,12 @@ class TestResult:
     score:     the points earned, in [0, max_score]; partial credit is allowed.
     max_score: the points the test is worth (0 for a check that only informs).
     status:    "passed" when score == max_score, "failed" when it is lower.
-    output:    the feedback; the verdicts keep hidden expected values out of it.
-    hidden:    a hidden test: reports show its name and outcome, not its output.
+    output:    the verdict's whole message, for instructors; the verdicts keep hidden expected
+               values out of it, but it may quote anything the student's code said.
+    hidden:    a hidden test: the student sees its name, outcome and the first line of its output.
+    feedback:  what the student reads of ``output``: :func:`student_feedback`'s text, which the
+               grader computes with the course's redactor; by default, of ``output`` unfiltered
+               (a result made by hand holds no text from a sandbox).
     """
     __test__ = False    # not a pytest test class, despite its name
 
@@ -77,6 +117,11 @@ class TestResult:
     status: str
     output: str
     hidden: bool = False
+    feedback: str = None
+
+    def __post_init__(self):
+        if self.feedback is None:
+            object.__setattr__(self, "feedback", student_feedback(self.output, self.hidden))
 
     def validate(self):
         """Raise ValueError, naming the test, unless its points and status are consistent."""
@@ -95,12 +140,43 @@ class TestResult:
     def to_dict(self):
         return {"name": self.name, "task": self.task, "score": float(self.score),
                 "max_score": float(self.max_score), "status": self.status, "output": self.output,
-                "hidden": bool(self.hidden)}
+                "hidden": bool(self.hidden), "feedback": self.feedback}
 
     @classmethod
     def from_dict(cls, data):
+        """The inverse of :meth:`to_dict`; a test stored before results had a ``feedback`` gets the
+        default one."""
         return cls(name=data["name"], task=data["task"], score=data["score"], max_score=data["max_score"],
-                   status=data["status"], output=data["output"], hidden=data["hidden"])
+                   status=data["status"], output=data["output"], hidden=data["hidden"],
+                   feedback=data.get("feedback"))
+
+
+@dataclass(frozen=True)
+class InstructorNotes:
+    """What only the course staff read about one grading, never shown to the student.
+
+    isolation:  the sandbox's isolation in force, one note per aspect: the engine, the user (a uid
+                range), the paths it hides, its limits (Box.isolation).
+    detections: what the sandbox's audit hook saw the student's code do, as sentences: "network
+                access attempted (socket.connect, 3 times)".
+    flags:      results to review by hand, each "<test name>: <why>": an accuracy that suggests
+                answers looked up rather than learnt.
+    """
+    isolation: tuple = ()
+    detections: tuple = ()
+    flags: tuple = ()
+
+    def __post_init__(self):
+        for note in fields(self):         # any sequence of strings is kept as a tuple
+            object.__setattr__(self, note.name, tuple(getattr(self, note.name)))
+
+    def to_dict(self):
+        return {note.name: list(getattr(self, note.name)) for note in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data):
+        """The inverse of :meth:`to_dict`; a kind of note missing from ``data`` is empty."""
+        return cls(**{note.name: data.get(note.name, ()) for note in fields(cls)})
 
 
 @dataclass(frozen=True)
@@ -112,10 +188,14 @@ class GradingResult:
     tests:          the TestResults; kept sorted by task order, then name, whatever order they came in.
     max_score:      the assignment's total points; bonus tasks come on top of it.
     bonus_points:   the points of the bonus tasks, so the score lies in [0, max_score + bonus_points].
-    output:         messages about the submission as a whole: isolation notes, rejected files, errors.
+    output:         notes on the submission as a whole, in full: files ignored or missing, why it
+                    could not be graded.
     execution_time: seconds spent grading; it varies between runs, so no rendering for people shows it.
     artifacts:      {name: path} of plot files ("training_curve", "confusion_matrix"); may be empty.
     task_titles:    {task id: title} of the assignment's tasks, for the reports' per-task tables.
+    feedback:       what the student reads of ``output`` (:func:`student_feedback`, with the course's
+                    redactor when the grader made it; by default ``output`` unfiltered).
+    instructor:     the :class:`InstructorNotes`: isolation, detections, flags.
     """
     assignment: str
     title: str
@@ -126,10 +206,14 @@ class GradingResult:
     execution_time: float
     artifacts: dict = field(default_factory=dict)
     task_titles: dict = field(default_factory=dict)
+    feedback: str = None
+    instructor: InstructorNotes = InstructorNotes()
 
     def __post_init__(self):
         tests = tuple(sorted(self.tests, key=lambda test: (task_order(test.task), test.name)))
         object.__setattr__(self, "tests", tests)
+        if self.feedback is None:
+            object.__setattr__(self, "feedback", student_feedback(self.output))
 
     @property
     def score(self):
@@ -171,21 +255,25 @@ class GradingResult:
                 for task, some in tests.items()}
 
     def to_dict(self):
-        """Plain JSON data: every field, artifacts as strings, plus the derived total ``score``."""
+        """Plain JSON data: every field (both views), artifacts as strings, plus the derived total
+        ``score``."""
         return {"assignment": self.assignment, "title": self.title,
                 "score": float(self.score), "max_score": float(self.max_score),
-                "bonus_points": float(self.bonus_points), "output": self.output,
-                "execution_time": float(self.execution_time),
+                "bonus_points": float(self.bonus_points), "output": self.output, "feedback": self.feedback,
+                "instructor": self.instructor.to_dict(), "execution_time": float(self.execution_time),
                 "tests": [test.to_dict() for test in self.tests],
                 "artifacts": {name: str(path) for name, path in sorted(self.artifacts.items())},
                 "task_titles": dict(sorted(self.task_titles.items(), key=lambda item: task_order(item[0])))}
 
     @classmethod
     def from_dict(cls, data):
-        """The inverse of :meth:`to_dict`; the derived ``score`` is recomputed, not read."""
+        """The inverse of :meth:`to_dict`; the derived ``score`` is recomputed, not read. A result
+        stored before results had two views (an older gradebook's row) gets the default
+        ``feedback`` and empty InstructorNotes."""
         return cls(assignment=data["assignment"], title=data["title"],
                    tests=tuple(TestResult.from_dict(test) for test in data["tests"]),
                    max_score=data["max_score"], bonus_points=data["bonus_points"], output=data["output"],
                    execution_time=data["execution_time"],
                    artifacts={name: Path(path) for name, path in data["artifacts"].items()},
-                   task_titles=dict(data["task_titles"]))
+                   task_titles=dict(data["task_titles"]), feedback=data.get("feedback"),
+                   instructor=InstructorNotes.from_dict(data.get("instructor", {})))

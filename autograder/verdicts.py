@@ -19,9 +19,11 @@ from autograder.finite_differences import mismatch
 
 @dataclass(frozen=True)
 class Verdict:
-    """The credit a probe earns, a fraction in [0, 1], and the feedback that explains it."""
+    """The credit a probe earns, a fraction in [0, 1], the feedback that explains it, and a flag
+    for the staff ("" for none): why the result deserves a review by hand, which students never see."""
     credit: float
     message: str
+    flag: str = ""
 
     @property
     def passed(self):
@@ -261,8 +263,8 @@ def accuracy(predictions, labels, curve, scored=None):
     the grader holds; scored: (N,) bool, the images that count (default: all). The others are
     unperturbed copies of test images (:mod:`autograder.heldout`): when the predictions are better
     on them by more than SUSPICIOUS_GAP, the answers were looked up rather than computed by a
-    network, and the message says so for the staff to review; so it does for an accuracy above
-    SUSPICIOUS_ACCURACY, which answers looked up despite the perturbation would reach.
+    network, and the verdict's flag says so for the staff to review; so it does for an accuracy
+    above SUSPICIOUS_ACCURACY, which answers looked up despite the perturbation would reach.
     """
     problem = predictions_problem(predictions, labels)
     if problem:
@@ -274,14 +276,15 @@ def accuracy(predictions, labels, curve, scored=None):
     (low, _), (high, _) = curve.points[0], curve.points[-1]
     message = (f"test accuracy {score:.2%}: {credit:.0%} of the points (credit from {low:.0%}, full credit "
                f"from {high:.0%})")
+    flag = ""
     if not scored.all() and (copies := float(right[~scored].mean())) - score > SUSPICIOUS_GAP:
-        message += (f". SUSPICIOUS: {copies:.2%} on unperturbed copies of the test images, against "
-                    f"{score:.2%} on the perturbed ones; a trained network scores the same on both, "
-                    f"answers looked up by the public test images do not. The staff will review this.")
+        flag = (f"SUSPICIOUS: {copies:.2%} on unperturbed copies of the test images, against {score:.2%} on "
+                f"the perturbed ones; a trained network scores the same on both, answers looked up by the "
+                f"public test images do not")
     elif score > SUSPICIOUS_ACCURACY:
-        message += (f". SUSPICIOUS: above {SUSPICIOUS_ACCURACY:.0%}, beyond what networks trained within "
-                    f"this course's budgets reach. The staff will review this.")
-    return Verdict(credit, message)
+        flag = (f"SUSPICIOUS: above {SUSPICIOUS_ACCURACY:.0%}, beyond what networks trained within this "
+                f"course's budgets reach")
+    return Verdict(credit, message, flag)
 
 
 MIN_ATTACKED = 1000          # test images an attack probe must attack, at least

@@ -1,23 +1,39 @@
-"""Every format a :class:`~autograder.results.GradingResult` is written in.
+"""Every format a :class:`~autograder.results.GradingResult` is written in, and the view each
+one is written for.
 
-Each module has ``write(result, path)``, ``render(result)`` (the text it writes) and its
-standard ``FILE_NAME``:
+Each module has ``write(result, path)``, ``render(result)`` (the text it writes), its standard
+``FILE_NAME`` and its ``VIEW``: "student" (what a student may read: scores, statuses, the
+grader's filtered feedback) or "instructor" (the student's view and the rest: full messages, the
+sandbox's isolation, detections, flags for review):
 
-    gradescope  results.json   Gradescope's autograder output (student-facing)
-    junit       junit.xml      JUnit XML for CI (instructor-facing: hidden outputs kept)
-    json        result.json    our full JSON, GradingResult.to_dict (instructor-facing)
-    markdown    feedback.md    the student's feedback page
-    html        feedback.html  the same page, self-contained
+    gradescope  results.json   Gradescope's autograder output        student
+    markdown    feedback.md    the student's feedback page           student
+    html        feedback.html  the same page, self-contained         student
+    instructor  instructor.md  the instructor's page                 instructor
+    json        result.json    our full JSON, GradingResult.to_dict  instructor
+    junit       junit.xml      JUnit XML for CI                      instructor
 
 :mod:`~autograder.reports.table` prints scores in a terminal and
 :mod:`~autograder.reports.plots` draws the plots the pages show.
 """
 from pathlib import Path
 
-from autograder.reports import gradescope, html, json_report, junit, markdown
+from autograder.reports import gradescope, html, instructor, json_report, junit, markdown
 
-FORMATS = {"gradescope": gradescope, "junit": junit, "json": json_report, "markdown": markdown, "html": html}
-WITH_PLOTS = ("json", "markdown", "html")     # the formats that show the plots, or list their files
+FORMATS = {"gradescope": gradescope, "markdown": markdown, "html": html, "instructor": instructor,
+           "json": json_report, "junit": junit}
+VIEWS = ("student", "instructor")
+WITH_PLOTS = ("markdown", "html", "instructor", "json")     # the formats that show or list the plots
+
+
+def view(name):
+    """The view the format ``name`` is written for: "student" or "instructor"."""
+    return FORMATS[name].VIEW
+
+
+def formats_of(view_name):
+    """The names of the formats written for ``view_name``, in FORMATS's order."""
+    return [name for name, module in FORMATS.items() if module.VIEW == view_name]
 
 
 def write_all(result, out_dir, formats=tuple(FORMATS)):

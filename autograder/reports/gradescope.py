@@ -20,7 +20,11 @@ Our choices among the specification's fields:
   while students with an extension still submit. The specification adds that while a
   test is hidden the student does not see the total score either; instructors see
   everything at all times. The output of a hidden test is its outcome alone (see
-  :func:`~autograder.reports.text.student_output`), also after publication.
+  :func:`~autograder.results.student_feedback`), also after publication.
+- Every ``output`` is the student's view (:data:`VIEW`): each test's ``feedback`` and the result's,
+  as the grader filtered them. The sandbox's isolation, its detections and the flags for review
+  are the instructor's and never appear here, not even hidden; ``autograder grade`` prints the
+  detections and flags on its stdout, which Gradescope shows to instructors only.
 
 :func:`write` checks the result and writes UTF-8 JSON; ``gradescope.schema.json``
 beside this module describes the file, and the tests validate every write against it.
@@ -29,10 +33,11 @@ import json
 from pathlib import Path
 
 from autograder.course import TASK_ID
-from autograder.reports.text import printable, student_output
+from autograder.reports.text import printable
 from autograder.results import task_number
 
 FILE_NAME = "results.json"
+VIEW = "student"
 SCHEMA = Path(__file__).with_name("gradescope.schema.json")
 HIDDEN_VISIBILITY = "after_published"
 
@@ -42,14 +47,14 @@ def to_json_data(result):
     tests, counts = [], {}
     for test in result.tests:
         entry = {"name": printable(test.name), "score": float(test.score), "max_score": float(test.max_score),
-                 "status": test.status, "output": student_output(test),
+                 "status": test.status, "output": printable(test.feedback),
                  "visibility": HIDDEN_VISIBILITY if test.hidden else "visible"}
         if TASK_ID.match(test.task):
             counts[test.task] = counts.get(test.task, 0) + 1
             entry["number"] = f"{task_number(test.task)}.{counts[test.task]}"
         tests.append(entry)
     return {"score": float(result.score), "execution_time": float(result.execution_time),
-            "output": printable(result.output), "output_format": "text", "test_output_format": "text",
+            "output": printable(result.feedback), "output_format": "text", "test_output_format": "text",
             "test_name_format": "text", "stdout_visibility": "hidden", "tests": tests}
 
 

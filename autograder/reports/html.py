@@ -1,5 +1,6 @@
-"""The feedback page as one self-contained HTML file: the content of the Markdown page,
-styled inline, with the plots embedded as base64 ``data:`` URIs so the file stands alone.
+"""The student's feedback page as one self-contained HTML file: the content of the Markdown
+page, the student's view alone (:data:`VIEW`), styled inline, with the plots embedded as base64
+``data:`` URIs so the file stands alone.
 
 Every piece of text goes through :func:`html.escape` (after
 :func:`~autograder.reports.text.printable`), so a student's output shows as text, never
@@ -10,9 +11,10 @@ import base64
 import html
 from pathlib import Path
 
-from autograder.reports.text import points, printable, student_output, task_rows, total
+from autograder.reports.text import points, printable, task_rows, total
 
 FILE_NAME = "feedback.html"
+VIEW = "student"
 IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
@@ -56,8 +58,7 @@ def _table(result):
 
 def _test(test):
     kind = " (hidden test)" if test.hidden else ""
-    output = student_output(test)
-    block = f"<pre>{escape(output)}</pre>\n" if output else ""
+    block = f"<pre>{escape(test.feedback)}</pre>\n" if test.feedback else ""
     return (f'<section class="test {test.status}">\n<h3>{escape(test.name)}</h3>\n'
             f'<p><span class="outcome">{test.status}</span>: {points(test.score)} / '
             f"{points(test.max_score)} points{kind}</p>\n{block}</section>")
@@ -75,8 +76,8 @@ def render(result):
             f'<p class="outcome">Score: {escape(total(result))}</p>',
             "<h2>Scores by task</h2>", _table(result), "<h2>Tests</h2>"]
     body += [_test(test) for test in result.tests] or ["<p>No test could be run.</p>"]
-    if result.output:
-        body += ["<h2>About the submission</h2>", f"<pre>{escape(result.output)}</pre>"]
+    if result.feedback:
+        body += ["<h2>About the submission</h2>", f"<pre>{escape(result.feedback)}</pre>"]
     if result.artifacts:
         body += ["<h2>Plots</h2>"] + [_figure(name, path) for name, path in sorted(result.artifacts.items())]
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -1,6 +1,8 @@
-"""Our own full JSON report: :meth:`GradingResult.to_dict`, all of it, for tools and instructors.
+"""Our own full JSON report: :meth:`GradingResult.to_dict`, all of it, for tools and instructors
+(:data:`VIEW`).
 
-Unlike the student-facing reports it keeps every test's output, hidden ones included, and
+Unlike the student's reports it holds both views: every test's full output, hidden ones
+included, beside its feedback, and the instructor's notes (isolation, detections, flags), with
 the text exactly as the grader recorded it (non-ASCII characters are written as ``\\u``
 escapes, so even a lone surrogate a student printed survives the round trip):
 ``GradingResult.from_dict(json.loads(render(result)))`` equals ``result``.
@@ -9,6 +11,7 @@ import json
 from pathlib import Path
 
 FILE_NAME = "result.json"
+VIEW = "instructor"
 
 
 def render(result):

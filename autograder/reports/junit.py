@@ -4,9 +4,10 @@
 A testcase's ``classname`` is its task id and its ``name`` the test's name; its
 ``<properties>`` hold the exact score, max_score and whether it is hidden, and a failed
 test (partial credit included) carries ``<failure message="1.5 of 3 points">`` with the
-full output. This report is for instructors' CI, so hidden tests keep their output too.
-The suite's properties hold the total, the maximum and the bonus points; the output about
-the submission as a whole goes to ``<system-out>``.
+full output. This report is for instructors' CI (:data:`VIEW`), so hidden tests keep their
+output too. The suite's properties hold the total, the maximum and the bonus points; the notes
+on the submission as a whole and the instructor's notes (flags for review, detections, the
+sandbox's isolation) go to ``<system-out>``.
 
 Student text can hold anything, including characters that XML 1.0 forbids (a terminal
 escape, a NUL byte): :func:`~autograder.reports.text.printable` writes those as escapes,
@@ -15,9 +16,10 @@ and ElementTree escapes markup, so the file always parses.
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.reports.text import points, printable
+from autograder.reports.text import instructor_sections, points, printable
 
 FILE_NAME = "junit.xml"
+VIEW = "instructor"
 
 
 def _properties(parent, values):
@@ -25,6 +27,14 @@ def _properties(parent, values):
     properties = ET.SubElement(parent, "properties")
     for name, value in values:
         ET.SubElement(properties, "property", name=name, value=value)
+
+
+def _system_out(result):
+    """The notes on the submission, then each of the instructor's notes under its heading."""
+    parts = [result.output] if result.output else []
+    parts += [f"{heading}:\n" + "\n".join(f"  {line}" for line in lines)
+              for heading, lines in instructor_sections(result)]
+    return printable("\n".join(parts))
 
 
 def to_element(result):
@@ -45,7 +55,7 @@ def to_element(result):
             failure = ET.SubElement(case, "failure", type="failed",
                                     message=f"{points(test.score)} of {points(test.max_score)} points")
             failure.text = printable(test.output)
-    ET.SubElement(suite, "system-out").text = printable(result.output)
+    ET.SubElement(suite, "system-out").text = _system_out(result)
     ET.indent(suites)
     return suites
 

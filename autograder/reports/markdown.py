@@ -1,6 +1,8 @@
 """A student's feedback page in Markdown: the total, a score table by task, every test with
-its outcome and output (a hidden test's outcome only), the notes on the submission as a
-whole, and the plots, linked relative to the page.
+its outcome and feedback (a hidden test's outcome only), the notes on the submission as a
+whole, and the plots, linked relative to the page. It shows the student's view alone
+(:data:`VIEW`); :mod:`~autograder.reports.instructor` builds the instructor's page from the
+same pieces.
 
 Student text (outputs, file names in the notes) only ever appears inside fenced code
 blocks, whose fence is longer than any run of backticks in the text, so it can neither
@@ -11,9 +13,10 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder.reports.text import points, printable, student_output, task_rows, total
+from autograder.reports.text import points, printable, task_rows, total
 
 FILE_NAME = "feedback.md"
+VIEW = "student"
 _MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
 
 
@@ -29,22 +32,32 @@ def code_block(text):
     return f"{fence}text\n{text}\n{fence}"
 
 
-def _table(result):
+def title_and_scores(result):
+    """The page's first sections: the title, the total and the score table by task."""
     lines = ["| Task | Title | Score | Max |", "| --- | --- | ---: | ---: |"]
     for number, title, score, max_score in task_rows(result):
         lines.append(f"| {inline(number)} | {inline(title)} | {points(score)} | {points(max_score)} |")
     lines.append(f"| **Total** | | **{points(result.score)}** | **{points(result.max_score)}** |")
-    return "\n".join(lines)
+    return [f"# {inline(result.assignment)}: {inline(result.title)}", f"**Score: {total(result)}**",
+            "## Scores by task", "\n".join(lines)]
 
 
-def _test(test):
+def section_of_test(test, text):
+    """One test's section: its name, its outcome and ``text``, what this page shows of its output."""
     kind = " (hidden test)" if test.hidden else ""
     parts = [f"### {inline(test.name)}",
              f"**{test.status}**: {points(test.score)} / {points(test.max_score)} points{kind}"]
-    output = student_output(test)
-    if output:
-        parts.append(code_block(output))
+    if text:
+        parts.append(code_block(printable(text)))
     return "\n\n".join(parts)
+
+
+def plot_links(result, relative_to):
+    """The plots' section, linked relative to the folder ``relative_to`` (None: as stored); [] without."""
+    if not result.artifacts:
+        return []
+    return ["## Plots"] + [f"![{inline(name)}]({_link(path, relative_to)})"
+                           for name, path in sorted(result.artifacts.items())]
 
 
 def _link(path, relative_to):
@@ -56,15 +69,11 @@ def _link(path, relative_to):
 def render(result, relative_to=None):
     """The page as text; plot links are relative to the folder ``relative_to`` (default: as stored)."""
     result.validate()
-    sections = [f"# {inline(result.assignment)}: {inline(result.title)}", f"**Score: {total(result)}**",
-                "## Scores by task", _table(result), "## Tests"]
-    sections += [_test(test) for test in result.tests] or ["No test could be run."]
-    if result.output:
-        sections += ["## About the submission", code_block(printable(result.output))]
-    if result.artifacts:
-        sections.append("## Plots")
-        sections += [f"![{inline(name)}]({_link(path, relative_to)})"
-                     for name, path in sorted(result.artifacts.items())]
+    sections = [*title_and_scores(result), "## Tests"]
+    sections += [section_of_test(test, test.feedback) for test in result.tests] or ["No test could be run."]
+    if result.feedback:
+        sections += ["## About the submission", code_block(printable(result.feedback))]
+    sections += plot_links(result, relative_to)
     return "\n\n".join(sections) + "\n"
 
 

@@ -1,9 +1,9 @@
 """The text that every report shares: points as people read them, the safe form of student
-text, the outcome of a hidden test, and the per-task summary."""
+text, the per-task summary and the instructor's notes by heading. What a student may read of a
+test is computed once, by the grader: :func:`autograder.results.student_feedback`."""
 import re
 
 from autograder.results import task_number
-from autograder.sandbox_runner import clip
 
 # Characters kept as they are: printable text, and tab and line breaks where lines are allowed.
 # Everything else (C0/C1 control characters such as a terminal escape, lone surrogates, U+FFFE/FFFF)
@@ -30,23 +30,14 @@ def _escape(code):
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-HIDDEN_FEEDBACK_CHARS = 400
-
-
-def student_output(test):
-    """What a student may read of a test's output: all of it (made printable) for a public test;
-    for a hidden one, its first line, at most HIDDEN_FEEDBACK_CHARS long, cut between words.
-
-    A verdict's first line names what went wrong (the value, the worst index, the size of the
-    error, or the exception) and never a hidden expected value; the lines after it, and the
-    rest of a long line (an exception message is the student's own text), stay with instructors.
-    """
-    if not test.hidden:
-        return printable(test.output)
-    lines = test.output.splitlines() or [""]
-    first = clip(lines[0], HIDDEN_FEEDBACK_CHARS)
-    withheld = len(lines) > 1 or first != lines[0]
-    return printable(first) + (" [hidden test: more detail withheld]" if withheld else "")
+def instructor_sections(result, isolation=True):
+    """[(heading, lines)] of the result's :class:`~autograder.results.InstructorNotes`, the empty
+    ones left out, in the order a reviewer reads them: the flags, the detections and, unless
+    ``isolation`` is False (the same for every submission), the sandbox's isolation."""
+    notes = result.instructor
+    sections = (("For review", notes.flags), ("Detected in the sandbox", notes.detections),
+                ("The sandbox", notes.isolation if isolation else ()))
+    return [(heading, list(lines)) for heading, lines in sections if lines]
 
 
 def task_rows(result):

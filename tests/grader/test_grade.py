@@ -4,19 +4,24 @@ For every assignment the reference scores every point (bonus too), the untouched
 (without a crash), and a submission with one plausible bug loses exactly that task's points;
 grading twice gives the same result. hw4 is graded on the held-out test set, whose labels the
 sandbox cannot read; ``--public`` grades with the public tests instead. The docker engine grades
-the same: every point for the reference, none for the templates.
+the same: every point for the reference, none for the templates. The result's two views: what
+the student's code said reaches instructors whole and students filtered, and the sandbox's
+isolation, its detections and the flags for review reach instructors only.
 """
 import dataclasses
+import html
 import json
 import sys
+import time
 import zipfile
 
+import numpy
 import pytest
 
-from autograder import cli, docker_sandbox
-from autograder.course import Course, CourseError
+from autograder import cli, docker_sandbox, redaction, reports, solutions, verdicts
+from autograder.course import AccuracyCurve, Course, CourseError
 from autograder.grade import Grader
-from autograder.sandbox import Limits, make_sandbox
+from autograder.sandbox import Limits, ProbeOutcome, make_sandbox
 from submissions import COURSE, reference_copy, replace, template_copy
 
 FAST = ["hw1", "hw2", "hw3"]        # hw4 trains networks: its reference is graded once, as slow
@@ -244,7 +249,9 @@ def test_in_docker_the_reference_scores_every_point_and_the_template_none(docker
     template = grader.grade(template_copy(grader.assignment, tmp_path / "template"))
     assert reference.score == pytest.approx(grader.assignment.total_points + reference.bonus_points), \
         [test.output for test in reference.tests if test.status != "passed"]
-    assert template.score == 0 and "engine: docker, image mytorch-sandbox:cpu" in template.output
+    assert template.score == 0
+    assert "engine: docker, image mytorch-sandbox:cpu" in template.instructor.isolation[0]
+    assert "engine: docker" not in template.feedback
     for test in template.tests:
         assert f"NotImplementedError: {COURSE.tasks[test.task].label}" in test.output, test.output
 
@@ -263,13 +270,22 @@ def test_grading_several_submissions_prints_a_class_table_and_writes_reports_per
     submissions = [reference_copy(hw3, tmp_path / "alice"), template_copy(hw3, tmp_path / "bob")]
     out = tmp_path / "out"
     assert cli.main(["grade", *map(str, submissions), "--assignment", "hw3", "--format", "html",
-                     "--out", str(out)]) == 0
+                     "--format", "instructor", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     alice, bob = printed.strip().splitlines()[-2:]
     assert alice.split() == ["alice", "20", "12", "12", "16", "20", "20", "100"]
     assert bob.split() == ["bob", *["0"] * 7]
     assert (out / "alice" / "feedback.html").is_file() and (out / "bob" / "feedback.html").is_file()
-    assert f"html: {out / 'bob' / 'feedback.html'}" in printed
+    assert f"html: {out / 'bob' / 'feedback.html'} (student view)" in printed
+    assert f"instructor: {out / 'bob' / 'instructor.md'} (instructor view)" in printed
+
+
+def test_grade_help_names_the_view_of_each_format(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["grade", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "For students (scores, filtered feedback): gradescope, markdown, html." in help_text
+    assert "For instructors only" in help_text and "instructor, json, junit" in help_text
 
 
 def test_check_course_passes_for_an_assignment_whose_reference_and_template_are_right(capsys):
@@ -281,9 +297,11 @@ def test_the_command_line_grades_in_docker(sandbox_image, tmp_path, capsys):
     hw1 = COURSE.assignment("hw1")
     out = tmp_path / "out"
     assert cli.main(["grade", str(reference_copy(hw1, tmp_path / "alice")), "--assignment", "hw1",
-                     "--engine", "docker", "--format", "gradescope", "--out", str(out)]) == 0
+                     "--engine", "docker", "--format", "gradescope", "--format", "instructor",
+                     "--out", str(out)]) == 0
     results = json.loads((out / "results.json").read_text())
-    assert results["score"] == 100 and "engine: docker" in results["output"]
+    assert results["score"] == 100 and "engine: docker" not in json.dumps(results)
+    assert "engine: docker, image mytorch-sandbox:cpu" in (out / "instructor.md").read_text()
 
 
 def test_an_engine_that_cannot_run_says_so(tmp_path, capsys, monkeypatch):
@@ -312,3 +330,67 @@ def test_a_grader_with_other_limits_shares_the_reference_run(graders):
     assert quick.expected is expected, "the reference is not run again"
     assert quick.sandbox.limits.probe_seconds == 5
     assert grader.sandbox.limits == Limits.from_assignment(grader.assignment)
+
+
+# ----- the two views ------------------------------------------------------------------------------
+def solution_of(task, relative):
+    """The reference's solution of ``task`` in its file ``relative``, its layout collapsed to one line
+    (as the redactor compares text), as a student's code that read it could raise it."""
+    text = (COURSE.reference / relative).read_text()
+    [region] = [r for r in solutions.regions(solutions.parse(text)) if r.task == task]
+    return " ".join("".join(region.code).split())
+
+
+LEAKS_AND_CONNECTS = """
+    import socket
+    try:
+        socket.create_connection(("192.0.2.1", 9), timeout=0.1)
+    except OSError:
+        pass
+    raise RuntimeError({leak!r})
+"""
+
+
+def test_what_the_sandbox_says_and_sees_reaches_instructors_whole_and_students_filtered(graders, tmp_path):
+    """The untouched template, whose topological sort tries the network and raises the reference's
+    solution: the instructor's reports hold that message whole, the detection and the sandbox's
+    isolation; the student's hold none of them."""
+    leak = solution_of("task1_1", "autodiff/engine.py")
+    hw1 = COURSE.assignment("hw1")
+    folder = replace(template_copy(hw1, tmp_path / "submission"), "mytorch/autodiff/engine.py",
+                     "    raise NotImplementedError('Task 1.1: topological sort')\n",
+                     LEAKS_AND_CONNECTS.format(leak=leak))
+    result = graders("hw1").grade(folder)
+    sorts = [test for test in result.tests if test.task == "task1_1"]
+    assert sorts and all(f"RuntimeError: {leak}" in test.output for test in sorts)
+    assert all(test.feedback.startswith(f"RuntimeError: {redaction.MARKER}") for test in sorts)
+    assert any("network access attempted" in note for note in result.instructor.detections)
+    assert result.instructor.isolation and result.score == 0
+    paths = reports.write_all(result, tmp_path / "out")
+    pieces = {leak[at:at + redaction.MIN_RUN] for at in range(len(leak) - redaction.MIN_RUN + 1)}
+    for name, path in paths.items():
+        page = html.unescape(path.read_text(encoding="utf-8"))
+        if name == "json":
+            page = json.dumps(json.loads(page), ensure_ascii=False)
+        instructors = [leak, "network access attempted", *result.instructor.isolation]
+        if reports.view(name) == "instructor":
+            assert all(text in page for text in instructors), name
+        else:
+            assert not [text for text in instructors if text in page], name
+            assert not [piece for piece in pieces if piece in page], name
+            assert str(COURSE.root) not in page, name
+
+
+def test_a_suspicious_accuracy_is_for_the_staff_to_review_and_left_out_of_the_students_view(graders,
+                                                                                           monkeypatch):
+    grader = graders("hw3")
+    name = next(iter(grader.expected))
+    labels = numpy.arange(100) % 10
+    monkeypatch.setattr(grader, "_verdict", lambda expected, values: verdicts.accuracy(
+        labels, labels, AccuracyCurve(((0.5, 1.0),))))
+    test, flag = grader._judge(name, ProbeOutcome(name, "ok"))
+    result = grader._result([(test, flag)], "", time.perf_counter())
+    shown = "test accuracy 100.00%: 100% of the points (credit from 50%, full credit from 50%)"
+    assert test.feedback == shown and test.output == f"{shown}. {flag}"
+    assert result.instructor.flags == (f"{test.name}: SUSPICIOUS: above 96%, beyond what networks trained "
+                                       f"within this course's budgets reach",)

@@ -1,6 +1,8 @@
 """Every report format on results built by hand: Gradescope's schema, JUnit that parses,
-escaped feedback pages, hidden outputs kept from students, byte-identical output, plots."""
+escaped feedback pages, hidden outputs and the instructor's notes kept from students,
+byte-identical output, plots."""
 import base64
+import html as html_module
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -11,14 +13,27 @@ import jsonschema
 import pytest
 
 from autograder import reports
-from autograder.reports import gradescope, html, json_report, markdown, plots, table, text
-from autograder.results import GradingResult, TestResult
+from autograder.reports import gradescope, html, instructor, json_report, markdown, plots, table
+from autograder.results import (HIDDEN_FEEDBACK_CHARS, GradingResult, InstructorNotes, TestResult,
+                                student_feedback)
 
 PAYLOAD = '<script>alert("pwned")</script>'
 HIDDEN_SUMMARY = "param1: differs at index (2,) by a relative error of 3.1e-02"
 HIDDEN_DETAIL = f"{HIDDEN_SUMMARY}\nthe instructor's note: expected 0.73105"
 UGLY = "NUL \x00, escape \x1b[31mred\x1b[0m, surrogate \ud800, CDATA end ]]>, fence ``` and ````"
 STUDENT_FACING = ("gradescope", "markdown", "html")
+INSTRUCTOR_FACING = ("instructor", "json", "junit")
+# What only instructors may read, as the grader records it: the sandbox's isolation (the grader's
+# paths, the uid range, the limits), a detection and a flag for review.
+GRADER_PATH = "/srv/course/assignments/hw3_optimizers/hidden"
+UID_RANGE = "(110000..110999)"
+LIMITS = "limits: 60 s per probe, 600 s per session"
+DETECTION = "network access attempted (socket.connect, 3 times)"
+FLAG = "Task 4.2: MLP — mlp on the test set: SUSPICIOUS: 99.00% on unperturbed copies"
+INSTRUCTOR_NOTES = InstructorNotes(
+    isolation=(f"user: a dedicated uid per session {UID_RANGE}, no supplementary groups",
+               f"files: hidden (empty tmpfs): {GRADER_PATH}", f"{LIMITS} (wall clock and CPU)"),
+    detections=(DETECTION,), flags=(FLAG,))
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +55,7 @@ def make_result(tests=None, execution_time=12.75, **fields):
                  TestResult("Task 3.2: Adam — bias correction", "task3_2", 0.0, 10.0, "failed",
                             HIDDEN_DETAIL, hidden=True),
                  TestResult("Task 3.10: bonus — AdamW", "task3_10", 4.0, 4.0, "passed", "passed")]
-    fields = {"output": f"rejected file {PAYLOAD}.py\nisolation: no network", "artifacts": {},
+    fields = {"output": f"rejected file {PAYLOAD}.py", "artifacts": {}, "instructor": INSTRUCTOR_NOTES,
               "task_titles": {"task3_1": "SGD", "task3_2": "Adam", "task3_10": "bonus: AdamW"}, **fields}
     return GradingResult("hw3_optimizers", "Optimizers", tuple(tests), 15.0, 4.0, fields.pop("output"),
                          execution_time, **fields)
@@ -64,7 +79,7 @@ def test_write_all_uses_the_standard_file_names(result, tmp_path):
     paths = reports.write_all(result, tmp_path / "out")
     assert {name: path.name for name, path in paths.items()} == {
         "gradescope": "results.json", "junit": "junit.xml", "json": "result.json",
-        "markdown": "feedback.md", "html": "feedback.html"}
+        "markdown": "feedback.md", "html": "feedback.html", "instructor": "instructor.md"}
     assert all(path.is_file() for path in paths.values())
     validate_gradescope(paths["gradescope"])
 
@@ -72,7 +87,7 @@ def test_write_all_uses_the_standard_file_names(result, tmp_path):
 def test_write_all_writes_only_the_formats_asked_for_and_refuses_unknown_ones(result, tmp_path):
     assert list(reports.write_all(result, tmp_path, ["junit"])) == ["junit"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml"]
-    with pytest.raises(ValueError, match="unknown report format.*pdf; known: gradescope, junit"):
+    with pytest.raises(ValueError, match="unknown report format.*pdf; known: gradescope, markdown"):
         reports.write_all(result, tmp_path, ["markdown", "pdf"])
 
 
@@ -93,8 +108,8 @@ def test_the_same_result_gives_the_same_bytes_in_every_format(result, tmp_path):
     assert table.render(result) == table.render(result)
 
 
-@pytest.mark.parametrize("render", [markdown.render, html.render, table.render],
-                         ids=["markdown", "html", "table"])
+@pytest.mark.parametrize("render", [markdown.render, html.render, instructor.render, table.render],
+                         ids=["markdown", "html", "instructor", "table"])
 def test_pages_and_tables_do_not_show_the_execution_time(render, plot_files):
     slow = make_result(execution_time=4321.987, artifacts=plot_files)
     fast = make_result(execution_time=0.5, artifacts=plot_files)
@@ -113,16 +128,64 @@ def test_a_long_hidden_message_is_cut_between_words_never_inside_one():
     words = " ".join(f"word{i}" for i in range(200))
     test = TestResult(name="t", task="task1_1", score=0, max_score=1, status="failed", output=words,
                       hidden=True)
-    shown = text.student_output(test)
-    kept = shown.removesuffix(" [hidden test: more detail withheld]")
+    kept = test.feedback.removesuffix(" [hidden test: more detail withheld]")
     assert kept.endswith("…") and kept[:-1] in words and words[len(kept) - 1] == " "
-    assert len(kept) <= text.HIDDEN_FEEDBACK_CHARS
+    assert len(kept) <= HIDDEN_FEEDBACK_CHARS
 
 
-@pytest.mark.parametrize("name", ["json", "junit"])
+@pytest.mark.parametrize("name", INSTRUCTOR_FACING)
 def test_instructor_reports_keep_a_hidden_tests_output(name, result, tmp_path):
     text = reports.write_all(result, tmp_path, [name])[name].read_text(encoding="utf-8")
     assert HIDDEN_SUMMARY in text and "the instructor's note: expected 0.73105" in text
+
+
+# ----- the two views ---------------------------------------------------------------------------------
+def test_every_format_declares_the_view_it_is_written_for():
+    assert {name: reports.view(name) for name in reports.FORMATS} == {
+        **dict.fromkeys(STUDENT_FACING, "student"), **dict.fromkeys(INSTRUCTOR_FACING, "instructor")}
+    assert reports.formats_of("student") == list(STUDENT_FACING)
+
+
+def written(result, name, folder):
+    """The text of ``result`` written as ``name``, with HTML's entities and JSON's escapes undone."""
+    text = reports.write_all(result, folder, [name])[name].read_text(encoding="utf-8")
+    return json.dumps(json.loads(text), ensure_ascii=False) if name == "json" else html_module.unescape(text)
+
+
+@pytest.mark.parametrize("name", sorted(reports.FORMATS))
+def test_the_instructors_notes_reach_the_instructors_reports_and_no_students(name, result, tmp_path):
+    page = written(result, name, tmp_path)
+    notes = [GRADER_PATH, UID_RANGE, LIMITS, DETECTION, FLAG]
+    shown = [note for note in notes if note in page]
+    assert shown == ([] if reports.view(name) == "student" else notes)
+
+
+class Withholding:
+    """A stand-in for the course's Redactor: withholds every occurrence of ``secret``."""
+
+    def __init__(self, secret):
+        self.secret = secret
+
+    def redact(self, text):
+        return text.replace(self.secret, "[withheld: it matches the course's own files]")
+
+
+@pytest.mark.parametrize("name", sorted(reports.FORMATS))
+def test_a_message_quoting_a_secret_reaches_instructors_whole_and_students_withheld(name, tmp_path):
+    secret = "def topological_order(root): stack, seen, order = [(root, False)], set(), []"
+    redactor = Withholding(secret)
+    message = f"RuntimeError: {secret}\n  mytorch/autodiff/engine.py, line 7, in backward"
+    tests = [TestResult("Task 1.1: sort — order", "task1_1", 0.0, 5.0, "failed", message, hidden=True,
+                        feedback=student_feedback(message, True, redactor)),
+             TestResult("Task 1.2: public", "task1_2", 0.0, 5.0, "failed", message,
+                        feedback=student_feedback(message, False, redactor))]
+    notes = f"could not read {secret}"
+    graded = make_result(tests, output=notes, feedback=student_feedback(notes, redactor=redactor))
+    page = written(graded, name, tmp_path)
+    if reports.view(name) == "student":
+        assert secret not in page and page.count("[withheld: it matches the course's own files]") == 3
+    else:
+        assert page.count(secret) >= 3 and "engine.py, line 7" in page
 
 
 @pytest.mark.parametrize("name", sorted(reports.FORMATS))
@@ -213,8 +276,9 @@ def test_markdown_page_has_the_total_the_task_table_and_every_test(result):
     assert order == sorted(order)
 
 
-def test_markdown_keeps_student_text_inside_a_fence_it_cannot_close(result):
-    page = markdown.render(result)
+@pytest.mark.parametrize("render", [markdown.render, instructor.render], ids=["markdown", "instructor"])
+def test_markdown_keeps_student_text_inside_a_fence_it_cannot_close(render, result):
+    page = render(result)
     fenced = re.compile(r"^(`{3,})text\n(.*?)\n\1$", flags=re.DOTALL | re.MULTILINE)
     student = next(body for _, body in fenced.findall(page) if "param0" in body)
     assert PAYLOAD in student and "````" in student          # the fence is longer than the output's runs

@@ -1,11 +1,14 @@
-"""The data model of a grade: ordering, totals, validation and the JSON round trip."""
+"""The data model of a grade: ordering, totals, validation, the JSON round trip, and the
+student's view computed in one place."""
 import json
 import math
 from pathlib import Path
 
 import pytest
 
-from autograder.results import GradingResult, TestResult, task_number, task_order
+from autograder.gradebook import Gradebook
+from autograder.results import (HIDDEN_FEEDBACK_CHARS, WITHHELD, GradingResult, InstructorNotes, TestResult,
+                                student_feedback, task_number, task_order)
 
 
 def passed(name, task="task1_1", points=5.0, hidden=False):
@@ -120,9 +123,60 @@ def test_validate_rejects_two_tests_of_the_same_name():
 
 def test_json_round_trip_keeps_every_field_and_writes_paths_as_strings():
     result = grade([passed("a", hidden=True), failed("b", score=1 / 3, output="tab\there \x1b[0m \ud800")],
-                   output="note", artifacts={"training_curve": Path("plots/curve.png")},
-                   task_titles={"task1_1": "topological sort"})
+                   output="note", feedback="a filtered note",
+                   artifacts={"training_curve": Path("plots/curve.png")},
+                   task_titles={"task1_1": "topological sort"},
+                   instructor=InstructorNotes(isolation=["network: none"], detections=["a process forked"],
+                                              flags=["a: SUSPICIOUS"]))
     data = json.loads(json.dumps(result.to_dict()))
     assert data["artifacts"] == {"training_curve": "plots/curve.png"}
     assert data["score"] == round(5 + 1 / 3, 9) and data["tests"][1]["score"] == 1 / 3   # sums to 9 decimals
+    assert data["instructor"] == {"isolation": ["network: none"], "detections": ["a process forked"],
+                                  "flags": ["a: SUSPICIOUS"]}
     assert GradingResult.from_dict(data) == result
+
+
+def test_the_gradebook_keeps_both_views_of_a_result(tmp_path):
+    result = grade([failed("b", output="the error\nthe detail", hidden=True)], output="notes in full",
+                   feedback="notes filtered", instructor=InstructorNotes(detections=["a process forked"]))
+    gradebook = Gradebook(tmp_path / "gradebook.sqlite")
+    assert gradebook.record("hw1_autodiff", "alice", "c0ffee", result)
+    [stored] = gradebook.grades("hw1_autodiff")
+    assert stored.result == result and stored.result.instructor.detections == ("a process forked",)
+
+
+def test_a_result_stored_before_the_two_views_reads_with_the_default_ones():
+    data = grade([failed("b", output="wrong\ndetail", hidden=True)], output="note").to_dict()
+    del data["feedback"], data["instructor"], data["tests"][0]["feedback"]
+    result = GradingResult.from_dict(data)
+    assert result.feedback == "note" and result.instructor == InstructorNotes()
+    assert result.tests[0].feedback == "wrong" + WITHHELD
+
+
+# ----- the student's view -------------------------------------------------------------------------------
+class Marking:
+    """A stand-in for the course's Redactor that marks what it was given."""
+
+    def redact(self, text):
+        return f"<{text}>"
+
+
+def test_a_public_tests_feedback_is_its_whole_output_filtered():
+    assert student_feedback("line one\nline two", redactor=Marking()) == "<line one\nline two>"
+    assert failed("b", output="line one\nline two").feedback == "line one\nline two"
+
+
+def test_a_hidden_tests_feedback_is_its_first_line_filtered_then_the_note_that_more_was_withheld():
+    shown = student_feedback("the error\nthe detail", hidden=True, redactor=Marking())
+    assert shown == "<the error>" + WITHHELD
+    assert student_feedback("the error", hidden=True, redactor=Marking()) == "<the error>"
+    long = "x" * (2 * HIDDEN_FEEDBACK_CHARS)
+    shown = student_feedback(long, hidden=True, redactor=Marking())
+    assert shown.endswith(WITHHELD) and len(shown.removesuffix(WITHHELD)) == HIDDEN_FEEDBACK_CHARS + 2
+
+
+def test_the_feedback_given_is_kept_and_the_output_stays_whole():
+    test = TestResult("a", "task1_1", 0.0, 5.0, "failed", "secret source", hidden=True, feedback="[withheld]")
+    result = grade([test], output="notes in full", feedback="notes filtered")
+    assert (test.output, test.feedback) == ("secret source", "[withheld]")
+    assert (result.output, result.feedback) == ("notes in full", "notes filtered")

@@ -98,14 +98,15 @@ def test_only_the_scored_images_count_and_a_gap_on_the_unperturbed_copies_is_rep
     honest = labels.copy()
     honest[::10] = (honest[::10] + 1) % 10                  # 90 % on both kinds
     verdict = verdicts.accuracy(honest, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
-    assert "test accuracy 90.00%" in verdict.message and "SUSPICIOUS" not in verdict.message
+    assert "test accuracy 90.00%" in verdict.message and verdict.flag == ""
     looked_up = np.where(scored, (labels + 1) % 10, labels)  # right on the copies alone
     looked_up[:60] = labels[:60]                            # 60 % on the perturbed images
     verdict = verdicts.accuracy(looked_up, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
     assert verdict.credit == 1 and "test accuracy 60.00%" in verdict.message
-    assert "SUSPICIOUS: 100.00% on unperturbed copies of the test images, against 60.00%" in verdict.message
+    assert verdict.flag.startswith("SUSPICIOUS: 100.00% on unperturbed copies of the test images, against 60.00%")
+    assert "SUSPICIOUS" not in verdict.message
     verdict = verdicts.accuracy(labels, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
-    assert verdict.credit == 1 and "SUSPICIOUS: above 96%, beyond what networks trained" in verdict.message
+    assert verdict.credit == 1 and verdict.flag.startswith("SUSPICIOUS: above 96%, beyond what networks trained")
 
 
 @pytest.mark.parametrize("predictions", [np.zeros(99, dtype=np.int64), np.zeros(100),
