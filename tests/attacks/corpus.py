@@ -12,11 +12,12 @@ files to it:
     honest     the score of the base, which the attack must not beat
     exact      true when the attack must cost nothing either: the score is exactly ``honest``
     defence    what stops it (docs/SECURITY.md lists it)
-    detected   phrases the report must contain: what the grader saw
+    detected   phrases the instructor's report must contain (and results.json must not): what the grader saw
 
     [[append]]         code appended to a file the student hands in
     file = "mytorch/ops/shape.py"
-    code = '''...'''   (@PUBLIC_TEST_LABELS@ and @PRETRAINED_WEIGHTS@ are filled in: see MATERIALS)
+    code = '''...'''   (@PUBLIC_TEST_LABELS@, @PRETRAINED_WEIGHTS@ and @HIDDEN_SOURCE_READER@ are filled
+                       in: see MATERIALS)
 
     [archive]          instead of a folder, hand in an archive of the base's files
     format = "zip" or "tar.gz"
@@ -145,7 +146,40 @@ def pretrained_weights():
     return base64.b64encode(weights.astype(np.float32).tobytes()).decode()
 
 
-MATERIALS = {"@PUBLIC_TEST_LABELS@": public_test_labels, "@PRETRAINED_WEIGHTS@": pretrained_weights}
+def hidden_source_reader():
+    """Code defining ``_hidden_source()``: the text of every module of the grader's that the sandbox
+    loaded (the probes and their helpers first, then the harness), on one line, which the
+    exfiltrating attacks try to get out; and ``_next_piece()``, the next 300 characters of it at each
+    call, so that every failing test carries another piece."""
+    return '''import sys as _sys
+
+_NAMES = ("probes", "hidden_helpers", "probe_helpers", "finite_differences", "probing", "__main__")
+
+
+def _hidden_source():
+    texts = []
+    for _name in _NAMES:
+        _path = getattr(_sys.modules.get(_name), "__file__", None)
+        if _path:
+            try:
+                with open(_path) as _file:
+                    texts.append(_file.read())
+            except OSError:
+                pass
+    return " ".join(" ".join(texts).split())
+
+
+_pieces = [0]
+
+
+def _next_piece():
+    _pieces[0] += 1
+    return _hidden_source()[300 * (_pieces[0] - 1):300 * _pieces[0]]
+'''
+
+
+MATERIALS = {"@PUBLIC_TEST_LABELS@": public_test_labels, "@PRETRAINED_WEIGHTS@": pretrained_weights,
+             "@HIDDEN_SOURCE_READER@": hidden_source_reader}
 
 
 # ----- the table of docs/SECURITY.md -------------------------------------------------------------------

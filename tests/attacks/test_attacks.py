@@ -2,13 +2,18 @@
 
 For each attack the grader finishes with a valid Gradescope results.json; the score is at most the
 honest score of what the submission really contains (exactly that, for attacks that must cost
-nothing else); the report says what the grader detected; no secret of the grader's environment
-reaches it; the grader's files, the reference, the hidden tests and another student's submission
-are unchanged (checksums before and after), and that student's grade is what it was.
+nothing else); the instructor's report says what the grader detected; no secret of the grader's
+environment reaches it, and no line of hidden source, of the reference or of the grader's source
+reaches any report of the student's view; the grader's files, the reference, the
+hidden tests and another student's submission are unchanged (checksums before and after), and that
+student's grade is what it was.
 """
+import functools
 import hashlib
+import html
 import json
 import os
+import re
 
 import jsonschema
 import pytest
@@ -26,6 +31,49 @@ LIMITS = Limits(probe_seconds=5, total_seconds=40)     # the attacks that hang c
 CANARY = "grader-canary-5e0b7d"                         # in the grader's environment, never in a report
 SCHEMA = json.loads(gradescope.SCHEMA.read_text())
 PROTECTED = [COURSE.root / "autograder", COURSE.reference, *sorted(COURSE.root.glob("assignments/*/hidden"))]
+
+
+SECRET_LINE = 40     # characters: a line of a secret this long, spaces collapsed, must not reach a student
+
+
+def collapsed(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@functools.cache
+def secret_lines(assignment):
+    """The lines of at least SECRET_LINE characters of every hidden folder, of the reference and of
+    the grader's source that neither the assignment's released files (its template, tests and
+    handout) nor the grader's reports (whose pages students read) hold: what no student of
+    ``assignment`` may read."""
+    released = [path for path in COURSE.assignment(assignment).folder.rglob("*") if path.is_file()
+                and "hidden" not in path.parts and path.suffix in (".py", ".md", ".ini", ".ipynb")]
+    public = {collapsed(line) for path in [*released, *(COURSE.root / "autograder" / "reports").glob("*.py")]
+              for line in path.read_text(errors="replace").splitlines()}
+    return {line for folder in PROTECTED for path in folder.rglob("*")
+            if path.is_file() and path.suffix in (".py", ".toml", ".md")
+            for line in map(collapsed, path.read_text(errors="replace").splitlines())
+            if len(line) >= SECRET_LINE and line not in public}
+
+
+def student_view_text(result, folder):
+    """Every text of the student's view of ``result``, as the reports write it, unescaped."""
+    texts = []
+    for name, path in reports.write_all(result, folder, reports.formats_of("student")).items():
+        text = path.read_text()
+        if name == "gradescope":
+            data = json.loads(text)
+            text = "\n".join([data.get("output", ""), *(test.get("output", "") + test.get("name", "")
+                                                        for test in data.get("tests", []))])
+        texts.append(html.unescape(text) if name == "html" else text)
+    return collapsed("\n".join(texts))
+
+
+def leaked(lines, text):
+    """The lines of ``lines`` that ``text`` holds (those whose first SECRET_LINE characters it holds,
+    looked up at once, then checked whole)."""
+    windows = {text[i:i + SECRET_LINE] for i in range(len(text) - SECRET_LINE + 1)}
+    return sorted(line for line in lines if line[:SECRET_LINE] in windows and line in text)
 
 
 def checksums(folders):
@@ -103,11 +151,22 @@ def test_the_grader_survives_the_attack_and_never_over_scores(graders, bob, atta
     assert result.score <= attack.honest + 1e-9, [t.output for t in result.tests if t.score > 0]
     if attack.exact:
         assert result.score == pytest.approx(attack.honest), [t.output for t in result.tests]
+    instructor = reports.write_all(result, tmp_path / "instructor", ["instructor"])["instructor"].read_text()
     for phrase in attack.detected:
-        assert phrase in report, f"the report does not say {phrase!r}"
+        assert phrase in instructor, f"the instructor's report does not say {phrase!r}"
+        assert phrase not in report, f"the student's results.json says {phrase!r}, which is the instructor's"
     assert CANARY not in report and os.environ["MYTORCH_GRADER_SECRET"] == CANARY
+    student = student_view_text(result, tmp_path / "student")
+    assert not leaked(secret_lines(attack.assignment), student), "hidden source reached the student's view"
     assert checksums([*PROTECTED, other]) == before, "a protected file changed"
     assert comparable(grader.grade(other)) == other_result, "another student's grade changed"
+
+
+def test_the_leak_check_finds_hidden_source_and_passes_public_text():
+    probes = (COURSE.assignment("hw1").hidden_tests / "probes.py").read_text()
+    template = (COURSE.assignment("hw1").folder / "mytorch" / "autodiff" / "engine.py").read_text()
+    assert len(leaked(secret_lines("hw1"), collapsed(probes))) > 100
+    assert leaked(secret_lines("hw1"), collapsed(template + "AssertionError: the probe raised")) == []
 
 
 def test_the_corpus_covers_every_attack_class_with_at_least_25_attacks():
