@@ -8,13 +8,14 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo train test test-fast data bench images clean
 
 # Release every assignment, then grade three hand-ins of hw1: the reference, the untouched
-# template and a partly done sample; print their class table and where the HTML feedback is.
+# template and a partly done sample; print their class table and where the HTML feedback (the
+# student's view) and the instructor's page are.
 # ENGINE=docker grades them in containers of the sandbox's image (built first).
 ENGINE ?= local
 demo: $(STAMP) data $(if $(filter docker,$(ENGINE)),images)
 	$(BIN)/autograder release --all
 	$(BIN)/autograder grade reference assignments/hw1_autodiff examples/hw1_partial \
-	  --assignment hw1 --engine $(ENGINE) --format html --format markdown --out runs/demo
+	  --assignment hw1 --engine $(ENGINE) --format html --format markdown --format instructor --out runs/demo
 
 # Train the reference MLP on Fashion-MNIST and print its test accuracy.
 train: $(STAMP) data
