@@ -13,7 +13,10 @@ The grader ships this file into the sandbox beside the probes, as ``probe_helper
 - :class:`StandIn` and :func:`stand_ins`: another task's function replaced, while a probe runs, by
   the answers the reference's function gave in the reference's run of the same probe, recorded as
   data (probing.TABLES), so that each task is graded on its own code and no solution code enters
-  the sandbox.
+  the sandbox; :func:`linear_in` records a linear function as its matrix;
+- :class:`AtPoints`, :class:`Linearised` and :func:`linearised_stand_in`: the same for a function of
+  values the code under test computes (logits, a layer's output), answered at the recorded point
+  nearest its input, with the value and Jacobian recorded there, so that gradients flow through it.
 """
 import contextlib
 import hashlib
@@ -204,3 +207,203 @@ def stand_ins(*stand_ins):
         for stand_in in stand_ins:
             stand_in.install(patch)
         yield patch
+
+
+# ----- stand-ins for functions of values that the code under test computes -------------------------------
+NEAR = 1e-6   # how far a live input may lie from a recorded point, relative to max(1, its largest |x₀|)
+
+
+def fingerprint(array):
+    """A short text that tells arrays apart: shape, dtype and a hash of the bytes."""
+    array = np.ascontiguousarray(array)
+    return f"{array.shape} {array.dtype} #{hashlib.sha256(array.tobytes()).hexdigest()[:12]}"
+
+
+class AtPoints:
+    """Another task's function, ``owner.attribute``, whose input the code under test computes (logits,
+    a layer's output), answered from the reference's run at the points x₀ where that run asked it.
+
+    ``key(*args, **kwargs)`` names the kind of call (shapes, dtype, options, fingerprints of arrays the
+    probe made), ``point(*args, **kwargs)`` is the array x that selects a point. In the reference's run
+    (probing.RECORDING), ``save(real, *args, **kwargs)`` returns the arrays to record at a point that
+    was not asked before, computed with the reference's own function ``real`` (each of the same shape
+    at every point of a key). Either run answers with ``load(x₀, arrays, *args, **kwargs)``, which
+    applies a point's recorded data to the live x (:class:`Linearised`, say): the reference's run at
+    the point it recorded, a submission's run at the recorded point nearest x. So both runs take the
+    same path, and a correct input whose rounding differs is answered alike; when even the nearest
+    point lies farther than ``near`` (relative to max(1, its largest |x₀|)), or the key was never
+    asked, the stand-in raises :class:`NotRecorded`, in the task under test. The points of a key are
+    recorded stacked: a few values per key, however many points a probe asks (the sandbox takes at
+    most 1000 values a probe).
+    """
+
+    def __init__(self, owner, attribute, what, key, point, save, load, near=NEAR):
+        self.owner, self.attribute, self.what = owner, attribute, what
+        self.key, self.point, self.save, self.load, self.near = key, point, save, load, near
+
+    def install(self, patch):
+        """Put the recording or the replaying function in place with ``patch`` (a MonkeyPatch); both
+        pass ``key``, ``point``, ``save`` and ``load`` the call's arguments bound as the real function
+        binds them, defaults filled in."""
+        real = getattr(self.owner, self.attribute)
+        signature = inspect.signature(real)
+
+        def answer(*args, **kwargs):
+            call = signature.bind(*args, **kwargs)
+            call.apply_defaults()
+            args, kwargs = call.args, call.kwargs
+            key = self.key(*args, **kwargs)
+            x = np.asarray(self.point(*args, **kwargs))
+            if probing.RECORDING:
+                point, arrays = self._recorded_at(key, x, real, args, kwargs)
+            else:
+                point, arrays = self._nearest_to(key, x)
+            return self.load(point, arrays, *args, **kwargs)
+        patch.setattr(self.owner, self.attribute, answer)
+
+    def _recorded_at(self, key, x, real, args, kwargs):
+        """The point x and its arrays, recorded now unless they were before."""
+        points = _Points.of(_entry(self.what, key))
+        if not points.has(x):
+            points.add([x, *self.save(real, *args, **kwargs)],
+                       f"the stand-in for {self.what} recorded arrays of other shapes for one key, {key}: "
+                       f"its key must name every shape")
+        return points.at(x)
+
+    def _nearest_to(self, key, x):
+        """The recorded point nearest x and its arrays, or NotRecorded."""
+        name = _entry(self.what, key)
+        if name not in probing.TABLES:
+            raise NotRecorded(f"{self.what} (another task's code, answered from the reference's run while "
+                              f"this task is graded) was asked for {key}, which the reference never asked it "
+                              f"here: the code under test calls it differently")
+        stacked = [probing.TABLES[f"{name}_{i}"] for i in range(probing.TABLES[name])]
+        index = _nearest(name, stacked[0], x, self.near)
+        if index is None:
+            raise NotRecorded(f"{self.what} (another task's code, answered from the reference's run while "
+                              f"this task is graded) was asked for {key} at an input that the reference's "
+                              f"run never reached here: the code under test computes a different input "
+                              f"for it")
+        return stacked[0][index], [array[index] for array in stacked[1:]]
+
+
+def _nearest(name, points, x, near):
+    """The index of the point of the entry ``name`` (``points``, stacked) nearest ``x`` by the largest
+    difference of an entry, if it lies within ``near`` · max(1, the point's largest |x₀|); else None.
+    A point with the bytes of ``x`` is found first, by their digest."""
+    if points.shape[1:] != x.shape or points.dtype != x.dtype or not len(points):
+        return None
+    equal = _Points.digests(name, points).get(_digest(x))
+    if equal is not None:
+        return equal
+    flat, live = points.reshape(len(points), -1).astype(np.float64), x.reshape(-1).astype(np.float64)
+    distance = np.max(np.abs(flat - live), axis=1) / np.maximum(1.0, np.max(np.abs(flat), axis=1))
+    index = int(np.argmin(distance))
+    return index if distance[index] <= near else None
+
+
+def _digest(array):
+    """The SHA-256 digest of an array's bytes."""
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).digest()
+
+
+class _Points:
+    """The points that an :class:`AtPoints` stand-in recorded under one table entry in this probe, and
+    their arrays, each kind stacked in a buffer that doubles as it fills; probing.RECORDED holds views
+    of the filled part (values named ``<entry>_0`` for the points, ``<entry>_1``… for their arrays)."""
+    recorded, of_entry = None, {}   # the probe's probing.RECORDED, and its entries' points
+    tables, found = None, {}        # the probe's probing.TABLES, and {entry: {digest of a point: index}}
+
+    @classmethod
+    def of(cls, name):
+        """The points of the entry ``name`` in the probe that runs now."""
+        if cls.recorded is not probing.RECORDED:
+            cls.recorded, cls.of_entry = probing.RECORDED, {}
+        return cls.of_entry.setdefault(name, cls(name))
+
+    @classmethod
+    def digests(cls, name, points):
+        """{the digest of a point's bytes: its index} of the entry ``name`` of the probe's table, whose
+        stacked points are ``points``, made once per probe."""
+        if cls.tables is not probing.TABLES:
+            cls.tables, cls.found = probing.TABLES, {}
+        if name not in cls.found:
+            cls.found[name] = {_digest(point): index for index, point in reversed(list(enumerate(points)))}
+        return cls.found[name]
+
+    def __init__(self, name):
+        self.name, self.buffers, self.count, self.index = name, [], 0, {}   # index: {digest: position}
+
+    def has(self, x):
+        """Whether a point with the bytes of ``x`` is recorded already."""
+        return _digest(x) in self.index
+
+    def at(self, x):
+        """The recorded point with the bytes of ``x``, and its arrays."""
+        position = self.index[_digest(x)]
+        point, *arrays = (buffer[position] for buffer in self.buffers)
+        return point, arrays
+
+    def add(self, arrays, mismatch):
+        """Record the point ``arrays[0]`` with its arrays; ``mismatch`` is the message when their
+        shapes or dtypes differ from the earlier points'."""
+        arrays = [np.asarray(array) for array in arrays]
+        if not self.buffers:
+            self.buffers = [np.empty((4, *a.shape), dtype=a.dtype) for a in arrays]
+        if [(b.shape[1:], b.dtype) for b in self.buffers] != [(a.shape, a.dtype) for a in arrays]:
+            raise AssertionError(mismatch)
+        if self.count == len(self.buffers[0]):
+            self.buffers = [np.concatenate([b, np.empty_like(b)]) for b in self.buffers]
+        for buffer, array in zip(self.buffers, arrays):
+            buffer[self.count] = array
+        self.index[_digest(arrays[0])] = self.count
+        self.count += 1
+        probing.RECORDED[self.name] = len(arrays)
+        probing.RECORDED.update({f"{self.name}_{i}": b[:self.count] for i, b in enumerate(self.buffers)})
+
+
+class Linearised(mytorch.autodiff.Function):
+    """y = y₀ + J (x − x₀), x̄ = Jᵀ ȳ, ẏ = J ẋ: another task's differentiable function answered near a
+    point x₀ where the reference's run recorded its value y₀ and its Jacobian J (y₀.size × x₀.size),
+    in x's dtype. At x₀ itself the answer is y₀, bit for bit; near it (the rounding of a correct
+    alternative) the error is of second order."""
+
+    def __init__(self, point, value, jacobian):
+        self.point, self.value = point, value
+        self.jacobian = np.asarray(jacobian, dtype=np.float64).reshape(np.size(value), np.size(point))
+
+    def forward(self, x):
+        step = np.reshape(x - self.point, -1).astype(np.float64)
+        return (self.value + (self.jacobian @ step).reshape(np.shape(self.value))).astype(x.dtype)
+
+    def backward(self, grad):
+        grad_x = self.jacobian.T @ np.reshape(grad, -1).astype(np.float64)
+        return grad_x.reshape(np.shape(self.point)).astype(self.point.dtype)
+
+    def jvp(self, dx):
+        tangent = self.jacobian @ np.reshape(dx, -1).astype(np.float64)
+        return tangent.reshape(np.shape(self.value)).astype(dx.dtype)
+
+
+def linearised_stand_in(owner, attribute, what, key, near=NEAR, centre=lambda x, *options: x):
+    """An :class:`AtPoints` stand-in for a differentiable function of a tensor, its first argument (the
+    others are options, which ``key`` names): at each point the reference's run records the function's
+    value and its Jacobian there (the public ``transforms.jacobian``, in the input's dtype; the value is
+    the output of the Jacobian's own first call), and either run answers with :class:`Linearised`, so
+    that gradients flow through it. ``centre(x, *options)`` (a tensor, made with public operations)
+    is where the function is answered: an input it does not change the function's value at, such
+    as log-softmax's input less its maximum, so that an input shifted that way finds the same point."""
+    def save(real, x, *options):
+        outputs = []
+
+        def function(t):
+            outputs.append(real(t, *options))
+            return outputs[-1]
+        jacobian = mytorch.autodiff.transforms.jacobian(function, mytorch.tensor(np.array(x.data)))
+        return [outputs[0].data, jacobian.data]
+
+    def load(point, arrays, x, *options):
+        value, jacobian = arrays
+        return Linearised.apply(centre(x, *options), point=point, value=value, jacobian=jacobian)
+    return AtPoints(owner, attribute, what, key, point=lambda x, *options: centre(x, *options).data, save=save,
+                    load=load, near=near)

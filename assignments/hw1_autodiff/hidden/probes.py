@@ -26,7 +26,6 @@ sorts graphs of library operations built forward only; the probes of Tasks 1.2, 
 primitives with rules of their own, from hidden_helpers or defined here. No expected value lives here.
 """
 import functools
-import hashlib
 import itertools
 import re
 
@@ -41,8 +40,8 @@ from mytorch.autodiff.gradcheck import GradcheckError, gradcheck, numerical_jaco
 from mytorch.ops import arithmetic, linalg
 from mytorch.ops.arithmetic import Mul, Pow
 from mytorch.ops.elementwise import Abs, Exp, Log
-from probe_helpers import (COORDINATE_LIMIT, NotRecorded, StandIn, const, forward_of, gradient_pair, leaf, linear_in, randn,
-                           stand_ins)
+from probe_helpers import (COORDINATE_LIMIT, NotRecorded, StandIn, const, fingerprint, forward_of, gradient_pair, leaf,
+                           linear_in, randn, stand_ins)
 from probing import probe
 
 MODES = ("reverse", "forward")
@@ -938,12 +937,6 @@ def matmul_backward_in_float32():
 
 
 # ----- Task 1.9: forward mode: JVP rules ------------------------------------------------------------------
-def fingerprint(array):
-    """A short text that tells arrays apart: shape, dtype and a hash of the bytes."""
-    array = np.ascontiguousarray(array)
-    return f"{array.shape} {array.dtype} #{hashlib.sha256(array.tobytes()).hexdigest()[:12]}"
-
-
 STAND_IN_POW_DERIVATIVE = StandIn(
     Pow, "derivative", "Pow.derivative (Task 1.4)",
     key=lambda node: f"p = {node.exponent!r} at x {fingerprint(node.saved_tensors[0])}")

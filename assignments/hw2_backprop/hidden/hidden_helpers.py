@@ -1,99 +1,72 @@
-"""Helpers of hw2's probes (never shipped to students): correct stand-ins for other hw2 tasks, so
-that each task is graded on its own code alone. They are built from hw1's operations, which the
-template ships finished.
+"""Helpers of hw2's probes (never shipped to students): layers and a network of the probes' own, built
+from hw1's operations (public in the template) and a primitive with rules of its own, which solve no
+task of hw2. The probes of Tasks 2.5 and 2.6 run them in place of ``nn.Linear`` (Task 2.1), tanh
+(Task 2.2) and ``Sequential`` (Task 2.5), so that a mistake in those tasks costs nothing there.
 """
-import numpy as np
-
-import mytorch
-from mytorch.nn import functional, module
-from mytorch.nn.modules import container, loss
-from mytorch.ops import activation, linalg
+from mytorch import nn, ops
+from mytorch.autodiff import Function
 
 
-# ----- Task 2.1: the Linear primitive --------------------------------------------------------------
-def _linear_forward(self, x, weight, bias=None):
-    self.save_for_backward(x, weight)
-    out = np.matmul(x, np.swapaxes(weight, 0, 1))
-    return out if bias is None else out + bias
+class InverseSquareRootUnit(Function):
+    """y = x / √(1 + x²) = x r with r = (1 + x²)^(−½);  x̄ = ȳ r³;  ẏ = r³ ẋ: a smooth squashing
+    function into (−1, 1), like tanh, which no task of hw2 asks for; one primitive with rules of its
+    own, so that the probes' networks train fast."""
+
+    def forward(self, x):
+        r = 1.0 / self.xp.sqrt(1.0 + x * x)
+        self.save_for_backward(r)
+        return x * r
+
+    def backward(self, grad):
+        r, = self.saved_tensors
+        return grad * r ** 3
+
+    def jvp(self, dx):
+        return self.backward(dx)
 
 
-def _linear_backward(self, grad):
-    x, weight = self.saved_tensors
-    flat_grad = np.reshape(grad, (-1, grad.shape[-1]))
-    flat_x = np.reshape(x, (-1, x.shape[-1]))
-    grads = (np.matmul(grad, weight), np.matmul(flat_grad.T, flat_x))
-    return grads if len(self.needs_input_grad) == 2 else grads + (np.sum(flat_grad, axis=0),)
+def squash(x):
+    """x / √(1 + x²) (:class:`InverseSquareRootUnit`), in place of tanh."""
+    return InverseSquareRootUnit.apply(x)
 
 
-# ----- Task 2.2: tanh and log-softmax --------------------------------------------------------------
-def _tanh_forward(self, x):
-    out = np.tanh(x)
-    self.save_for_backward(out)
-    return out
+class Squash(nn.Module):
+    """:func:`squash` as a module."""
+
+    def forward(self, x):
+        return squash(x)
 
 
-def _tanh_backward(self, grad):
-    out, = self.saved_tensors
-    return grad - grad * out ** 2
+class Dense(nn.Module):
+    """x ↦ x Wᵀ + b with hw1's matmul, holding the weight and bias of ``linear`` (an nn.Linear, which
+    draws them with the public initialisation): the probes' affine layer, which runs no Task 2.1 code."""
+
+    def __init__(self, linear):
+        super().__init__()
+        self.weight, self.bias = linear.weight, linear.bias
+
+    def forward(self, x):
+        return ops.matmul(x, ops.transpose(self.weight, 0, 1)) + self.bias
 
 
-def stand_in_log_softmax(x, dim=-1):
-    return x - mytorch.ops.logsumexp(x, dim, keepdim=True)
+class Network(nn.Module):
+    """An MLP of :class:`Dense` layers, one per nn.Linear of ``linears`` (whose initial weights it takes
+    over: the same Parameter objects), with :func:`squash` between them. It runs no code of Tasks 2.1,
+    2.2 or 2.5: its forward is written out, and it lists its parameters itself (``0.weight``,
+    ``0.bias``, ``1.weight``, …) instead of walking the tree of modules, so that ``parameters()``,
+    ``zero_grad()`` and ``to()`` need no Task 2.5 either."""
 
+    def __init__(self, linears):
+        super().__init__()
+        self.layers = [Dense(linear) for linear in linears]
 
-# ----- Task 2.3: cross-entropy ---------------------------------------------------------------------
-def stand_in_cross_entropy(input, target, reduction="mean"):
-    classes = target.data if isinstance(target, mytorch.Tensor) else np.asarray(target)
-    picked = stand_in_log_softmax(input, 1)[np.arange(input.shape[0]), classes]
-    if reduction == "mean":
-        return -picked.mean()
-    return -picked.sum() if reduction == "sum" else -picked
+    def _all_named_parameters(self, prefix="", recurse=True):
+        for index, layer in enumerate(self.layers):
+            yield f"{index}.weight", layer.weight
+            yield f"{index}.bias", layer.bias
 
-
-# ----- Task 2.5: the parameter tree and Sequential ------------------------------------------------
-def _all_named_parameters(self, prefix="", recurse=True):
-    stack = [(prefix, self)]
-    while stack:
-        path, current = stack.pop()
-        for name, param in current._parameters.items():
-            if param is not None:
-                yield ".".join(p for p in (path, name) if p), param
-        if not recurse:
-            return
-        children = [(".".join(p for p in (path, name) if p), child)
-                    for name, child in current._modules.items() if child is not None]
-        stack.extend(reversed(children))
-
-
-def _sequential_forward(self, input):
-    out = input
-    for layer in self._modules.values():
-        out = layer(out)
-    return out
-
-
-# ----- fixtures ------------------------------------------------------------------------------------
-def use_stand_in_linear(monkeypatch):
-    monkeypatch.setattr(linalg.Linear, "forward", _linear_forward)
-    monkeypatch.setattr(linalg.Linear, "backward", _linear_backward)
-
-
-def use_stand_in_log_softmax(monkeypatch):
-    monkeypatch.setattr(functional, "log_softmax", stand_in_log_softmax)
-
-
-def use_stand_in_activations(monkeypatch):
-    monkeypatch.setattr(activation.Tanh, "forward", _tanh_forward)
-    monkeypatch.setattr(activation.Tanh, "backward", _tanh_backward)
-    monkeypatch.setattr(functional, "log_softmax", stand_in_log_softmax)
-
-
-def use_stand_in_losses(monkeypatch):
-    monkeypatch.setattr(functional, "cross_entropy", stand_in_cross_entropy)
-    monkeypatch.setattr(loss.CrossEntropyLoss, "function", staticmethod(stand_in_cross_entropy))
-
-
-def use_stand_in_modules(monkeypatch):
-    monkeypatch.setattr(module.Module, "_all_named_parameters", _all_named_parameters)
-    monkeypatch.setattr(container.Sequential, "forward", _sequential_forward)
-
+    def forward(self, x):
+        *hidden, last = self.layers
+        for layer in hidden:
+            x = squash(layer(x))
+        return last(x)
