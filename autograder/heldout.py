@@ -29,8 +29,14 @@ Inside the sandbox (the workspace is its working directory)::
 
     grader_data/fashion-mnist/train-images-idx3-ubyte[.gz]   as published
     grader_data/fashion-mnist/train-labels-idx1-ubyte        relabelled
+    grader_data/train-images.npy      (60000, 28, 28) uint8, the same training images, decoded
+    grader_data/train-labels.npy      (60000,) uint8, the same relabelled training labels, decoded
     grader_data/test-images.npy       (M, 28, 28) uint8, perturbed and original images, no labels
     grader_data/tasks.json            {task id: Task.probe_settings}, e.g. the epochs to train
+
+The IDX files are what the student's reader of the data set decodes; the decoded arrays let the
+probes of the other tasks train without it, so that a bug in the reader costs its own task alone,
+and without any reader of their own in the sandbox.
 """
 import json
 import shutil
@@ -43,6 +49,7 @@ from mytorch.data import fashion_mnist
 
 FOLDER = "grader_data"
 TEST_IMAGES = "test-images.npy"
+TRAIN_IMAGES_ARRAY, TRAIN_LABELS_ARRAY = "train-images.npy", "train-labels.npy"
 SETTINGS = "tasks.json"
 TRAIN_IMAGES, TRAIN_LABELS = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"
 LABELS_MAGIC = b"\x00\x00\x08\x01"   # an IDX file of unsigned bytes in one dimension
@@ -60,6 +67,7 @@ class HeldOut:
     labels:    (M,) int64, their classes, relabelled: the classes the sandbox's training teaches
     perturbed: (M,) bool, which images are perturbed (scored); the others are the originals
     classes:   (C,) int64, the relabelling: public class c is class ``classes[c]`` in the sandbox
+    train_images: (60000, 28, 28) uint8, the training images as published
     train_labels: (60000,) uint8, the training labels relabelled, as the sandbox gets them
     source:    the verified data set's folder
     """
@@ -67,6 +75,7 @@ class HeldOut:
     labels: np.ndarray
     perturbed: np.ndarray
     classes: np.ndarray
+    train_images: np.ndarray
     train_labels: np.ndarray
     source: Path
 
@@ -85,9 +94,10 @@ class HeldOut:
         kinds = np.concatenate([np.ones(len(perturbed), bool), np.zeros(ORIGINALS, bool)])
         order = rng.permutation(len(images))
         classes = _derangement(rng, len(fashion_mnist.CLASSES))
-        _, train_labels = fashion_mnist.load_fashion_mnist(root=source, train=True, download=False)
+        train_images, train_labels = fashion_mnist.load_fashion_mnist(root=source, train=True, download=False)
         return cls(images[order], classes[np.concatenate([labels, labels[copies]])[order]], kinds[order],
-                   classes, classes[np.asarray(train_labels, dtype=np.int64)].astype(np.uint8), source)
+                   classes, np.asarray(train_images),
+                   classes[np.asarray(train_labels, dtype=np.int64)].astype(np.uint8), source)
 
     def public_classes(self, classes):
         """``classes`` (integers, relabelled) as the public classes they stand for."""
@@ -95,8 +105,8 @@ class HeldOut:
 
     def install(self, workspace, settings):
         """Write what the sandbox may see into ``workspace``/grader_data: the training images as
-        found (gzipped or not), the relabelled training labels, the test images and the tasks'
-        ``settings``."""
+        found (gzipped or not), the relabelled training labels, both also decoded, the test images
+        and the tasks' ``settings``."""
         folder = Path(workspace) / FOLDER / "fashion-mnist"
         folder.mkdir(parents=True)
         found = next(path for path in (self.source / TRAIN_IMAGES, self.source / f"{TRAIN_IMAGES}.gz")
@@ -104,6 +114,8 @@ class HeldOut:
         shutil.copyfile(found, folder / found.name)
         header = LABELS_MAGIC + len(self.train_labels).to_bytes(4, "big")
         (folder / TRAIN_LABELS).write_bytes(header + self.train_labels.tobytes())
+        np.save(folder.parent / TRAIN_IMAGES_ARRAY, self.train_images, allow_pickle=False)
+        np.save(folder.parent / TRAIN_LABELS_ARRAY, self.train_labels, allow_pickle=False)
         np.save(folder.parent / TEST_IMAGES, self.images, allow_pickle=False)
         (folder.parent / SETTINGS).write_text(json.dumps(settings, indent=1, sort_keys=True))
 

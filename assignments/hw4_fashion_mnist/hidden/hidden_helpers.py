@@ -1,100 +1,78 @@
-"""Helpers of hw4's probes (never shipped to students): correct stand-ins for the other hw4 tasks,
-so that each task is graded on its own code alone.
+"""Helpers of hw4's probes (never shipped to students): random inputs, and networks and training
+built from public code, none of which solves a task of the assignment.
 
-- Task 4.1: ``parse_idx`` (every load of Fashion-MNIST runs it) and ``DataLoader.__iter__`` /
-  ``DataLoader._order`` (``train.train`` iterates a DataLoader);
-- Task 4.2: ``models.mlp``, and :func:`fit`, the training recipe written out: the mini-batch step
-  sits inside ``train.train`` and cannot be replaced alone, so the probes of tasks 4.3 and 4.4
-  train with ``fit`` rather than with ``train.train``.
+Each task is graded on its own code, and no other hw4 task's code, the student's or a stand-in,
+runs in its probes:
+
+- Task 4.1 (parse_idx, the DataLoader): the probes read the training set decoded by the grader
+  (grader_data/train-*.npy), and :func:`feed_train` gives ``train.train`` that data and, in place of
+  ``DataLoader.__iter__``, the probe's own mini-batches (:func:`random_batches`: random inputs);
+- Task 4.2 (models.mlp, the step of ``train.train``): the other tasks' probes build their MLP from
+  layers of homework 2 (:func:`one_hidden_layer_mlp`) and train with :func:`fit`, whose steps are
+  homework 3's ``convergence.minimize``, public in the template.
 """
-import math
-import struct
-
 import numpy as np
 
 import mytorch
-from mytorch import nn, optim, random, train as training
-from mytorch.data import fashion_mnist, idx, loader
+from mytorch import convergence, nn, train
+from mytorch.data.loader import DataLoader
 from mytorch.nn import functional as F
 
 
-# ----- Task 4.1: parse_idx and the DataLoader -------------------------------------------------------
-_IDX_NATIVE = {0x08: "u1", 0x09: "i1", 0x0B: "i2", 0x0C: "i4", 0x0D: "f4", 0x0E: "f8"}
-
-
-def stand_in_parse_idx(data, source="<bytes>"):
-    if len(data) < 4 or data[0] or data[1] or data[2] not in _IDX_NATIVE:
-        raise idx.IDXError(f"{source}: not an IDX file")
-    ndim = data[3]
-    offset = 4 + 4 * ndim
-    if len(data) < offset:
-        raise idx.IDXError(f"{source}: truncated header")
-    shape = struct.unpack_from(f">{ndim}I", data, 4)
-    big_endian = np.dtype(_IDX_NATIVE[data[2]]).newbyteorder(">")
-    count = math.prod(shape)
-    if len(data) != offset + count * big_endian.itemsize:
-        raise idx.IDXError(f"{source}: the length does not match the header")
-    array = np.frombuffer(data, big_endian, count=count, offset=offset).astype(big_endian.newbyteorder("="))
-    array = array.reshape(shape)
-    array.flags.writeable = False
-    return array
-
-
-def _stand_in_order(self):
-    count = len(self.dataset)
-    if not self.shuffle:
-        return np.arange(count)
-    rng = random.generator() if self.seed is None else np.random.default_rng([self.seed, self.epoch])
-    return rng.permutation(count)
-
-
-def _stand_in_iter(self):
-    order = self._order()
-    self.epoch += 1
-    for batch in range(len(self)):
-        yield self._batch(order[batch * self.batch_size:(batch + 1) * self.batch_size])
-
-
-# The arrays the stand-in parse_idx has read, kept apart from the student's (fashion_mnist._arrays).
-_STAND_IN_ARRAYS = {}
-
-
-def use_stand_in_data_pipeline(monkeypatch):
-    monkeypatch.setattr(idx, "parse_idx", stand_in_parse_idx)
-    monkeypatch.setattr(loader.DataLoader, "__iter__", _stand_in_iter)
-    monkeypatch.setattr(loader.DataLoader, "_order", _stand_in_order)
-    monkeypatch.setattr(fashion_mnist, "_arrays", _STAND_IN_ARRAYS)
-
-
-# ----- Task 4.2: the MLP and the training loop ------------------------------------------------------
-def stand_in_mlp(hidden=(256, 128), dropout=0.2):
-    layers, width = [nn.Flatten()], 28 * 28
-    for size in hidden:
-        layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
-        width = size
-    return nn.Sequential(*layers, nn.Linear(width, 10))
-
-
-def fit(model, images, labels, epochs=1, batch_size=128, lr=1e-3, seed=0):
-    """The recipe of ``train.train`` on NumPy arrays: Adam with the cosine decay over shuffled
-    mini-batches, without the DataLoader (task 4.1) or train's own step (task 4.2). Returns the
-    model in eval mode."""
-    adam = optim.Adam(model.parameters(), lr=lr)
+# ----- mini-batches and training, without Tasks 4.1 and 4.2 -------------------------------------------
+def random_batches(count, batch_size, epochs, seed):
+    """(epochs, count // batch_size, batch_size) int64: per epoch, a new random order of ``count``
+    samples cut into full batches; the count % batch_size samples left out differ between epochs."""
     rng = np.random.default_rng(seed)
-    for epoch in range(epochs):
-        for group in adam.param_groups:
-            group["lr"] = training.cosine_lr(lr, epoch, epochs)
+    full = count // batch_size * batch_size
+    return np.stack([rng.permutation(count)[:full].reshape(-1, batch_size) for _ in range(epochs)])
+
+
+def feed_train(patch, images, labels, batches):
+    """Give ``train.train``, through ``patch`` (a MonkeyPatch), data without Task 4.1's code: its
+    ``fashion_mnist`` returns ``images`` and ``labels`` as they are, and every DataLoader yields, one
+    epoch of ``batches`` (each a sequence of index arrays) per pass, the samples those indices name,
+    cut out by the given ``DataLoader._batch``, whatever its batch size, shuffle or seed."""
+    patch.setattr(train, "fashion_mnist", lambda train=True, root=None: (images, labels))
+    epochs = iter(batches)
+
+    def replay(loader):
+        listed = next(epochs, None)
+        if listed is None:
+            raise AssertionError(f"a DataLoader was iterated more often than the {len(batches)} epochs "
+                                 f"the probe has batches for")
+        for indices in listed:
+            yield loader._batch(np.asarray(indices))
+    patch.setattr(DataLoader, "__iter__", replay)
+
+
+def one_hidden_layer_mlp(width):
+    """784 → ``width`` → 10 with a ReLU between, no dropout: a fixed network of homework 2's layers."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, width), nn.ReLU(), nn.Linear(width, 10))
+
+
+def fit(model, images, labels, batches, lr=1e-3):
+    """``model`` trained by the course's recipe without Task 4.2's step: for each epoch of ``batches``
+    (index arrays into ``images`` and ``labels``, NumPy arrays), homework 3's ``convergence.minimize``
+    takes one Adam step per mini-batch on its mean cross-entropy, at that epoch's learning rate of
+    the cosine decay (``train.cosine_lr``; Adam starts afresh each epoch). Returns the model in eval
+    mode."""
+    for epoch, rows in enumerate(batches):
         model.train()
-        order = rng.permutation(len(labels))
-        for start in range(0, len(order), batch_size):
-            chosen = order[start:start + batch_size]
-            logits = model(mytorch.tensor(images[chosen]))
-            batch_loss = F.cross_entropy(logits, mytorch.tensor(labels[chosen]))
-            model.zero_grad()
-            batch_loss.backward()
-            adam.step()
+        convergence.minimize(_batch_losses(model, images, labels, rows), "adam", len(rows),
+                             lr=train.cosine_lr(lr, epoch, len(batches)))
     model.eval()
     return model
+
+
+def _batch_losses(model, images, labels, rows):
+    """The problem whose loss, at each call, is the mean cross-entropy of the next of ``rows``."""
+    chosen = iter(rows)
+
+    def loss():
+        indices = next(chosen)
+        return F.cross_entropy(model(mytorch.tensor(images[indices])), mytorch.tensor(labels[indices]))
+    return convergence.Problem("mini-batches", lambda: (list(model.parameters()), loss))
 
 
 # ----- random geometries ----------------------------------------------------------------------------

@@ -8,8 +8,9 @@ and return plain values; the grader judges them.
   uint8 IDX file, as train.train reads them (so that a parse_idx that returns its input earns nothing
   with the DataLoader given).
 - Tasks 4.2 to 4.4 are graded, as the handout says, by their accuracy on the held-out test set
-  (autograder/heldout.py): the grader put the training files, with the classes secretly
-  relabelled, and the test images, perturbed, shuffled and without labels, in grader_data/, and
+  (autograder/heldout.py): the grader put the training set, with the classes secretly
+  relabelled, as IDX files and decoded, and the test images, perturbed, shuffled and without
+  labels, in grader_data/, and
   the number of epochs in grader_data/tasks.json. The probes train, classify and return the
   classes; only the grader, which holds the labels, computes an accuracy. The attack returns its
   adversarial images together with the weights of the network it attacked; the grader checks the
@@ -22,10 +23,12 @@ and return plain values; the grader judges them.
   Their weights split each task's points as the handout says (accuracy 55 and contract 20 in 4.2;
   7, 4 and 4 in 4.3; attack 6 and fgsm 4 in 4.4).
 
-Each task is graded on its own code: the stand-ins of hidden_helpers replace the other tasks'
-(the data pipeline of Task 4.1, the MLP and the training recipe of Task 4.2).
+Each task is graded on its own code, and no other task's code runs in its probes (hidden_helpers):
+the probes of Tasks 4.2 to 4.4 read the training set as the grader decoded it and cut it into
+mini-batches of their own (not Task 4.1's parse_idx and DataLoader), and those of Tasks 4.3 and 4.4
+train networks of homework 2's layers with homework 3's convergence.minimize (not Task 4.2's mlp and
+step). No solution of a hw4 task comes with the probes.
 """
-import contextlib
 import json
 import struct
 from pathlib import Path
@@ -34,17 +37,16 @@ import numpy as np
 
 import mytorch
 import finite_differences
-from hidden_helpers import channels_last_view, fit, stand_in_mlp, use_stand_in_data_pipeline
+from hidden_helpers import channels_last_view, feed_train, fit, one_hidden_layer_mlp, random_batches
 from mytorch import adversarial, autodiff, models, nn, train
 from mytorch.nn import functional as F
 from mytorch.ops import convolution
-from mytorch.data import fashion_mnist
 from mytorch.data import DataLoader, TensorDataset, idx
 from probe_helpers import stand_ins
 from probing import probe
 
 DATA = Path("grader_data")               # written by the grader into the working directory
-LABELS = DATA / "fashion-mnist" / "train-labels-idx1-ubyte"    # relabelled: matches no checksum
+BATCH_SIZE = 128                         # train.train's, for the probes that train on the training set
 ATTACKED_IMAGES = 2000
 
 
@@ -53,27 +55,23 @@ def settings(task):
     return json.loads((DATA / "tasks.json").read_text())[task]
 
 
-@contextlib.contextmanager
-def grader_data_pipeline():
-    """The stand-in data pipeline, reading the grader's training files: its relabelled labels are
-    put, read by the stand-in parse_idx, among the arrays already verified, since they match no
-    published checksum."""
-    with stand_ins(use_stand_in_data_pipeline):
-        labels = idx.read_idx(LABELS).astype(np.int64)
-        labels.flags.writeable = False
-        fashion_mnist._arrays[LABELS.resolve()] = labels
-        yield
-
-
 def test_images():
     """The grader's test images, standardised: (N, 1, 28, 28) float32."""
     return train.standardise(np.load(DATA / "test-images.npy", allow_pickle=False))
 
 
 def training_set():
-    """The standardised training images and their labels, read with the stand-in parse_idx."""
-    with grader_data_pipeline():
-        return train.fashion_mnist(train=True, root=DATA / "fashion-mnist")
+    """The grader's training images, standardised, (60000, 1, 28, 28) float32, and their relabelled
+    classes, int64: decoded by the grader, so that no parse_idx runs (Task 4.1)."""
+    images = np.load(DATA / "train-images.npy", allow_pickle=False)
+    return train.standardise(images), np.load(DATA / "train-labels.npy", allow_pickle=False).astype(np.int64)
+
+
+def trained_by_fit(model, epochs):
+    """``model`` trained for ``epochs`` on the grader's training set in shuffled batches of BATCH_SIZE
+    by hidden_helpers.fit, in eval mode."""
+    images, labels = training_set()
+    return fit(model, images, labels, random_batches(len(labels), BATCH_SIZE, epochs, seed=0))
 
 
 # ----- Task 4.1: parse_idx and the DataLoader -------------------------------------------------------
@@ -259,12 +257,14 @@ def dataloader_shuffled_without_a_seed_by_mytorch_generator():
 # ----- Tasks 4.2 to 4.4: graded on the held-out test set, as the handout says --------------------------
 @probe("task4_2", check="accuracy", weight=55)
 def mlp_on_the_test_set():
-    """``train.train`` as the handout gives it (the student's MLP and training step), on the stand-in
-    data pipeline."""
+    """``train.train`` as the handout gives it (the student's MLP and training step), on the grader's
+    training set in shuffled batches of BATCH_SIZE (hidden_helpers.feed_train)."""
     options = settings("task4_2")
-    with grader_data_pipeline():
-        model, history = train.train(options["model"], epochs=options["epochs"],
-                                     root=DATA / "fashion-mnist", progress=False, evaluate=False)
+    images, labels = training_set()
+    with stand_ins() as patch:
+        feed_train(patch, images, labels, random_batches(len(labels), BATCH_SIZE, options["epochs"], seed=0))
+        model, history = train.train(options["model"], epochs=options["epochs"], progress=False,
+                                     evaluate=False)
     return {"predictions": train.predict(model, test_images()), "train_loss": np.array(history.train_loss)}
 
 
@@ -319,21 +319,17 @@ def mlp_contract():
 
 def training_steps():
     """The student's mini-batch step inside train.train, run on 40 seeded images for two epochs of
-    batches of 16 (16, 16, then 8), from a stand-in 784-16-10 MLP with seeded weights and no dropout
-    (so that an extra forward pass, e.g. for a training accuracy, draws nothing): the parameters
-    afterwards and the epochs' mean training loss (the mean of each batch's mean cross-entropy)."""
+    seeded batches of 16, 16, then 8 (hidden_helpers.feed_train), from the grader's 784-16-10 MLP with
+    seeded weights and no dropout (so that an extra forward pass, e.g. for a training accuracy, draws
+    nothing): the parameters afterwards and the epochs' mean training loss (the mean of each batch's
+    mean cross-entropy)."""
     rng = np.random.default_rng(777)
     images = rng.standard_normal((40, 1, 28, 28)).astype(np.float32)
     labels = rng.integers(0, 10, 40).astype(np.int64)
-    built = []
-
-    def model():
-        built.append(set_known_weights(stand_in_mlp(hidden=(16,), dropout=0.0), seed=5))
-        return built[-1]
-
-    with stand_ins(use_stand_in_data_pipeline) as patch:
-        patch.setattr(train, "fashion_mnist", lambda train=True, root=None: (images, labels))
-        patch.setitem(models.MODELS, "probe_mlp", model)
+    batches = [np.split(rng.permutation(40), [16, 32]) for _ in range(2)]
+    with stand_ins() as patch:
+        feed_train(patch, images, labels, batches)
+        patch.setitem(models.MODELS, "probe_mlp", lambda: set_known_weights(one_hidden_layer_mlp(16), seed=5))
         trained, history = train.train("probe_mlp", epochs=2, seed=3, batch_size=16, lr=0.01,
                                        progress=False, evaluate=False)
     values = {f"parameter_{i}_after_two_epochs": parameter.data
@@ -351,12 +347,11 @@ def mlp_gives_logits_of_the_sizes_asked_and_one_adam_step_per_batch():
 
 @probe("task4_3", check="accuracy", weight=7)
 def cnn_on_the_test_set():
-    """``models.cnn()`` (the student's conv and pool) trained by the course's recipe written out
-    (hidden_helpers.fit), so that the training step of Task 4.2 does not count twice."""
+    """``models.cnn()`` (the student's conv and pool) trained by the course's recipe with homework 3's
+    steps (hidden_helpers.fit), so that the training step of Task 4.2 does not count twice."""
     options = settings("task4_3")
-    images, labels = training_set()
     mytorch.manual_seed(0)
-    model = fit(models.MODELS[options["model"]](), images, labels, epochs=options["epochs"])
+    model = trained_by_fit(models.MODELS[options["model"]](), options["epochs"])
     return {"predictions": train.predict(model, test_images())}
 
 
@@ -511,12 +506,11 @@ def max_pool_with_more_offsets_than_float16_counts(rng):
 
 @probe("task4_4", check="attack", weight=6)
 def fgsm_fools_a_trained_mlp():
-    """A 784-100-10 MLP trained for one epoch by the course's recipe, attacked on the first
-    ATTACKED_IMAGES test images with the labels it predicts (the sandbox has no others)."""
+    """A 784-100-10 MLP trained for one epoch by the course's recipe (hidden_helpers.fit), attacked on
+    the first ATTACKED_IMAGES test images with the labels it predicts (the sandbox has no others)."""
     epsilon = settings("task4_4")["epsilon"]
-    images, labels = training_set()
     mytorch.manual_seed(0)
-    model = fit(stand_in_mlp(hidden=(100,), dropout=0.0), images, labels, epochs=1)
+    model = trained_by_fit(one_hidden_layer_mlp(100), epochs=1)
     clean = test_images()[:ATTACKED_IMAGES]
     attacked = adversarial.fgsm(model, clean, train.predict(model, clean),
                                 adversarial.epsilon_in_input_units(epsilon))
