@@ -12,7 +12,7 @@ files to it:
     honest     the score of the base, which the attack must not beat
     exact      true when the attack must cost nothing either: the score is exactly ``honest``
     defence    what stops it (docs/SECURITY.md lists it)
-    detected   phrases the instructor's report must contain (and results.json must not): what the grader saw
+    detected   phrases the instructor's report must contain: what the grader saw or said
 
     [[append]]         code appended to a file the student hands in
     file = "mytorch/ops/shape.py"

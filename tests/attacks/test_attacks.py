@@ -2,7 +2,7 @@
 
 For each attack the grader finishes with a valid Gradescope results.json; the score is at most the
 honest score of what the submission really contains (exactly that, for attacks that must cost
-nothing else); the instructor's report says what the grader detected; no secret of the grader's
+nothing else); the instructor's report says what the grader detected or said; no secret of the grader's
 environment reaches it, and no line of hidden source, of the reference or of the grader's source
 reaches any report of the student's view; the grader's files, the reference, the
 hidden tests and another student's submission are unchanged (checksums before and after), and that
@@ -154,7 +154,6 @@ def test_the_grader_survives_the_attack_and_never_over_scores(graders, bob, atta
     instructor = reports.write_all(result, tmp_path / "instructor", ["instructor"])["instructor"].read_text()
     for phrase in attack.detected:
         assert phrase in instructor, f"the instructor's report does not say {phrase!r}"
-        assert phrase not in report, f"the student's results.json says {phrase!r}, which is the instructor's"
     assert CANARY not in report and os.environ["MYTORCH_GRADER_SECRET"] == CANARY
     student = student_view_text(result, tmp_path / "student")
     assert not leaked(secret_lines(attack.assignment), student), "hidden source reached the student's view"
