@@ -1,8 +1,9 @@
-"""A student's feedback page in Markdown: the total, a score table by task, every test with
-its outcome and feedback (a hidden test's outcome only), the notes on the submission as a
-whole, and the plots, linked relative to the page. It shows the student's view alone
-(:data:`VIEW`); :mod:`~autograder.reports.instructor` builds the instructor's page from the
-same pieces.
+"""A student's feedback page in Markdown: the total, a score table by task (each task's status:
+full, partial or zero), the notes on the submission as a whole, the failed tests grouped by
+task with their outcome and feedback (a hidden test's first line), then the passed tests listed
+per task (:func:`~autograder.reports.text.failures_first`), and the plots, linked relative to
+the page. It shows the student's view alone (:data:`VIEW`); :mod:`~autograder.reports.instructor`
+builds the instructor's page from the same pieces.
 
 Student text (outputs, file names in the notes) only ever appears inside fenced code
 blocks, whose fence is longer than any run of backticks in the text, so it can neither
@@ -10,10 +11,12 @@ close the block nor smuggle in markup or HTML. Names and titles are escaped as w
 """
 import os
 import re
+import textwrap
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder.reports.text import points, printable, task_rows, total
+from autograder.reports.text import (failures_first, outcome, points, printable, shown_feedback,
+                                     task_summaries, total)
 
 FILE_NAME = "feedback.md"
 VIEW = "student"
@@ -34,22 +37,39 @@ def code_block(text):
 
 def title_and_scores(result):
     """The page's first sections: the title, the total and the score table by task."""
-    lines = ["| Task | Title | Score | Max |", "| --- | --- | ---: | ---: |"]
-    for number, title, score, max_score in task_rows(result):
-        lines.append(f"| {inline(number)} | {inline(title)} | {points(score)} | {points(max_score)} |")
-    lines.append(f"| **Total** | | **{points(result.score)}** | **{points(result.max_score)}** |")
+    lines = ["| Task | Title | Status | Score | Max |", "| --- | --- | --- | ---: | ---: |"]
+    for task in task_summaries(result):
+        lines.append(f"| {inline(task.number)} | {inline(task.title)} | {task.status} | {points(task.score)} "
+                     f"| {points(task.max_score)} |")
+    lines.append(f"| **Total** | | | **{points(result.score)}** | **{points(result.max_score)}** |")
     return [f"# {inline(result.assignment)}: {inline(result.title)}", f"**Score: {total(result)}**",
             "## Scores by task", "\n".join(lines)]
 
 
-def section_of_test(test, text):
-    """One test's section: its name, its outcome and ``text``, what this page shows of its output."""
-    kind = " (hidden test)" if test.hidden else ""
-    parts = [f"### {inline(test.name)}",
-             f"**{test.status}**: {points(test.score)} / {points(test.max_score)} points{kind}"]
+def section_of_test(test, text, level=3):
+    """One test's section: its name as a heading of ``level``, its outcome and ``text``, what this
+    page shows of its output."""
+    parts = [f"{'#' * level} {inline(test.name)}", f"**{test.status}**: {outcome(test)}"]
     if text:
         parts.append(code_block(printable(text)))
     return "\n\n".join(parts)
+
+
+def failed_tests(task):
+    """A task's failed tests under a heading that counts them, each with its outcome and feedback."""
+    return "\n\n".join([f"### {inline(task.heading('failed'))}"]
+                        + [section_of_test(test, shown_feedback(test), level=4)
+                           for test in task.with_status("failed")])
+
+
+def passed_tests(task):
+    """A task's passed tests, one list item each, under a heading that counts them."""
+    items = []
+    for test in task.with_status("passed"):
+        text = shown_feedback(test)
+        block = "\n\n" + textwrap.indent(code_block(printable(text)), "  ") if text else ""
+        items.append(f"- {inline(test.name)}: {outcome(test)}{block}")
+    return f"### {inline(task.heading('passed'))}\n\n" + "\n".join(items)
 
 
 def plot_links(result, relative_to):
@@ -69,10 +89,16 @@ def _link(path, relative_to):
 def render(result, relative_to=None):
     """The page as text; plot links are relative to the folder ``relative_to`` (default: as stored)."""
     result.validate()
-    sections = [*title_and_scores(result), "## Tests"]
-    sections += [section_of_test(test, test.feedback) for test in result.tests] or ["No test could be run."]
+    sections = title_and_scores(result)
     if result.feedback:
         sections += ["## About the submission", code_block(printable(result.feedback))]
+    failed, passed = failures_first(result)
+    if failed:
+        sections += ["## Failed tests"] + [failed_tests(task) for task in failed]
+    if passed:
+        sections += ["## Passed tests"] + [passed_tests(task) for task in passed]
+    if not result.tests:
+        sections.append("No test could be run.")
     sections += plot_links(result, relative_to)
     return "\n\n".join(sections) + "\n"
 

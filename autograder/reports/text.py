@@ -1,8 +1,11 @@
 """The text that every report shares: points as people read them, the safe form of student
-text, the per-task summary and the instructor's notes by heading. What a student may read of a
-test is computed once, by the grader: :func:`autograder.results.student_feedback`."""
+text, the per-task summary, the order in which the feedback pages show the tests (failures
+first) and the instructor's notes by heading. What a student may read of a test is computed
+once, by the grader: :func:`autograder.results.student_feedback`."""
 import re
+from dataclasses import dataclass
 
+from autograder.course import TASK_ID
 from autograder.results import task_number
 
 # Characters kept as they are: printable text, and tab and line breaks where lines are allowed.
@@ -40,10 +43,83 @@ def instructor_sections(result, isolation=True):
     return [(heading, list(lines)) for heading, lines in sections if lines]
 
 
+@dataclass(frozen=True)
+class TaskSummary:
+    """One task's line in a score table and its tests.
+
+    task:      its id ("task1_3"), or the id of a check of the submission as a whole ("submission").
+    title:     its title ("" where the result has none).
+    score, max_score: summed over its tests (:meth:`~autograder.results.GradingResult.by_task`).
+    tests:     its TestResults, in the result's order.
+    """
+    task: str
+    title: str
+    score: float
+    max_score: float
+    tests: tuple
+
+    @property
+    def number(self):
+        """"1.3" for task1_3; any other id stays as it is."""
+        return task_number(self.task)
+
+    @property
+    def label(self):
+        """"Task 1.3: backward of matmul" ("Task 1.3" without a title); any other id stays as it is."""
+        if not TASK_ID.match(self.task):
+            return self.task
+        return f"Task {self.number}: {self.title}" if self.title else f"Task {self.number}"
+
+    @property
+    def status(self):
+        """"full" when every test passed, "zero" when none earned a point, else "partial": words,
+        so that a page never tells them apart by colour alone."""
+        if all(test.status == "passed" for test in self.tests):
+            return "full"
+        return "partial" if self.score > 0 else "zero"
+
+    def with_status(self, status):
+        """Its tests of ``status`` ("passed" or "failed"), in the result's order."""
+        return tuple(test for test in self.tests if test.status == status)
+
+    def heading(self, status):
+        """"Task 1.5: backward of exp, log and abs — 3 of 6 failed": its tests of ``status``, counted."""
+        return f"{self.label} — {len(self.with_status(status))} of {len(self.tests)} {status}"
+
+
+def task_summaries(result):
+    """[TaskSummary] per task of ``result``, in task order."""
+    tests = {}
+    for test in result.tests:
+        tests.setdefault(test.task, []).append(test)
+    return [TaskSummary(task, result.task_titles.get(task, ""), score, max_score, tuple(tests[task]))
+            for task, (score, max_score) in result.by_task().items()]
+
+
 def task_rows(result):
     """[(number, title, score, max_score)] per task, in task order: the rows of a score table."""
-    return [(task_number(task), result.task_titles.get(task, ""), score, max_score)
-            for task, (score, max_score) in result.by_task().items()]
+    return [(task.number, task.title, task.score, task.max_score) for task in task_summaries(result)]
+
+
+def failures_first(result):
+    """The tasks in the order a feedback page shows their tests, the failures a student acts on
+    first: ([TaskSummary] of the tasks with a failed test, [TaskSummary] of those with a passed
+    test), each in task order; a task with both is in both."""
+    summaries = task_summaries(result)
+    return ([task for task in summaries if task.with_status("failed")],
+            [task for task in summaries if task.with_status("passed")])
+
+
+def outcome(test):
+    """"1.67 / 5 points" and, for a hidden test, " (hidden test)"."""
+    kind = " (hidden test)" if test.hidden else ""
+    return f"{points(test.score)} / {points(test.max_score)} points{kind}"
+
+
+def shown_feedback(test):
+    """What a feedback page shows under ``test``: its feedback, or "" where that only repeats its
+    status (a passed test's "passed")."""
+    return "" if test.feedback == test.status else test.feedback
 
 
 def total(result):

@@ -14,6 +14,7 @@ import pytest
 
 from autograder import reports
 from autograder.reports import gradescope, html, instructor, json_report, markdown, plots, table
+from autograder.reports.text import failures_first, task_summaries
 from autograder.results import (HIDDEN_FEEDBACK_CHARS, GradingResult, InstructorNotes, TestResult,
                                 student_feedback)
 
@@ -265,15 +266,47 @@ def test_the_json_report_round_trips_exactly(result, tmp_path):
     assert json_report.render(result) == path.read_text(encoding="ascii")
 
 
-# ----- Markdown --------------------------------------------------------------------------------------
-def test_markdown_page_has_the_total_the_task_table_and_every_test(result):
+# ----- the feedback pages: summary first, failures next, passes folded per task ----------------------
+PAGE_HEADINGS = ["Scores by task", "About the submission",
+                 "Failed tests", "Task 3.1: SGD — 1 of 2 failed", "Task 3.1: SGD — nesterov",
+                 "Task 3.2: Adam — 1 of 1 failed", "Task 3.2: Adam — bias correction",
+                 "Passed tests", "Task 3.1: SGD — 1 of 2 passed", "Task 3.10: bonus: AdamW — 1 of 1 passed",
+                 "Plots"]
+
+
+def test_each_task_has_a_status_in_words_and_its_tests_failures_first(result):
+    assert [(task.label, task.status) for task in task_summaries(result)] == [
+        ("Task 3.1: SGD", "partial"), ("Task 3.2: Adam", "zero"), ("Task 3.10: bonus: AdamW", "full")]
+    failed, passed = failures_first(result)
+    assert [task.heading("failed") for task in failed] == [PAGE_HEADINGS[3], PAGE_HEADINGS[5]]
+    assert [task.heading("passed") for task in passed] == PAGE_HEADINGS[8:10]
+    assert [test.name for test in failed[0].with_status("failed")] == ["Task 3.1: SGD — nesterov"]
+
+
+def test_a_check_of_the_whole_submission_is_labelled_by_its_id():
+    check = TestResult("files", "submission", 0.0, 0.0, "failed", "notes.txt was rejected")
+    (summary,) = task_summaries(make_result([check]))
+    assert (summary.heading("failed"), summary.status) == ("submission — 1 of 1 failed", "zero")
+
+
+def test_markdown_page_has_the_total_the_task_table_and_the_failures_first(result):
     page = markdown.render(result)
     assert "**Score: 10.67 / 15 points (bonus: up to 4 more)**" in page
-    assert "| 3.1 | SGD | 6.67 | 10 |\n| 3.2 | Adam | 0 | 10 |\n| 3.10 | bonus: AdamW | 4 | 4 |" in page
+    assert ("| 3.1 | SGD | partial | 6.67 | 10 |\n| 3.2 | Adam | zero | 0 | 10 |\n"
+            "| 3.10 | bonus: AdamW | full | 4 | 4 |") in page
+    assert re.findall(r"^#{2,4} (.*)$", page, flags=re.MULTILINE) == PAGE_HEADINGS
     assert "**failed**: 1.67 / 5 points\n" in page and "**failed**: 0 / 10 points (hidden test)" in page
-    names = ("SGD — nesterov", "SGD — plain", "Adam —", "bonus — AdamW")
-    order = [page.index(name) for name in names]
-    assert order == sorted(order)
+    assert "- Task 3.1: SGD — plain: 5 / 5 points\n" in page
+    assert "text\npassed\n" not in page            # a pass's "passed" is said once, by its heading
+
+
+def test_a_passed_tests_message_that_says_more_stays_under_it():
+    tests = [TestResult("Task 4.3: attack — fgsm", "task4_3", 5.0, 5.0, "passed",
+                        "the network scores 91.0% on the clean images\nand 4.0% on the adversarial ones")]
+    graded = make_result(tests)
+    item = "- Task 4.3: attack — fgsm: 5 / 5 points\n\n  ```text\n  the network scores 91.0%"
+    assert item in markdown.render(graded)
+    assert "<li>Task 4.3: attack — fgsm: 5 / 5 points\n<pre>the network scores 91.0%" in html.render(graded)
 
 
 @pytest.mark.parametrize("render", [markdown.render, instructor.render], ids=["markdown", "instructor"])
@@ -325,6 +358,16 @@ def test_html_refuses_an_artifact_that_is_not_an_image(tmp_path):
     notes.write_text("hello")
     with pytest.raises(ValueError, match="notes.txt: not an image"):
         html.render(make_result(artifacts={"notes": notes}))
+
+
+def test_html_page_has_the_summary_first_the_failures_open_and_the_passes_folded(result):
+    page = html.render(result)
+    headings = re.findall(r"<(h[2-4]|summary)>(.*?)</\1>", page)
+    assert [html_module.unescape(text) for _, text in headings] == PAGE_HEADINGS
+    assert '<td class="status partial">partial</td>' in page and '<td class="status full">full</td>' in page
+    assert re.search(r'class="test (\w+)"', page)[1] == "failed"
+    assert re.findall(r"<details[^>]*>", page) == ['<details class="test passed">'] * 2      # closed
+    assert "<pre>passed</pre>" not in page and "<script" not in page
 
 
 # ----- terminal tables --------------------------------------------------------------------------------
