@@ -3,9 +3,11 @@ reference's run is the slow part); and, for the tests that need a Docker engine,
 sandbox's images and the base image that stands in for Gradescope's.
 
 Without an engine the Docker tests are skipped, with the reason, unless ``MYTORCH_REQUIRE_DOCKER=1``
-(set it where an engine must be there, as on the grading servers): then they fail.
+(set it where an engine must be there, as on the grading servers and in CI): then they fail. The
+browser test of the feedback page does the same without Chromium, under ``MYTORCH_REQUIRE_BROWSER=1``.
 """
 import os
+import shutil
 
 import docker
 import pytest
@@ -28,11 +30,21 @@ def graders():
     return grader
 
 
-def unavailable(reason):
-    """Skip the requesting test because ``reason``; fail it instead under MYTORCH_REQUIRE_DOCKER=1."""
-    if os.environ.get("MYTORCH_REQUIRE_DOCKER") == "1":
-        pytest.fail(f"{reason}, and MYTORCH_REQUIRE_DOCKER=1 requires one")
-    pytest.skip(f"{reason} (set MYTORCH_REQUIRE_DOCKER=1 to fail instead)")
+def unavailable(reason, required_by="MYTORCH_REQUIRE_DOCKER"):
+    """Skip the requesting test because ``reason``; fail it instead when the environment variable
+    ``required_by`` is 1."""
+    if os.environ.get(required_by) == "1":
+        pytest.fail(f"{reason}, and {required_by}=1 requires it")
+    pytest.skip(f"{reason} (set {required_by}=1 to fail instead)")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The path of Debian's ``chromium``, the browser that opens the feedback pages in tests."""
+    path = shutil.which("chromium")
+    if path is None:
+        unavailable("no Chromium installed (apt-get install chromium, or make browser)", "MYTORCH_REQUIRE_BROWSER")
+    return path
 
 
 @pytest.fixture(scope="session")
