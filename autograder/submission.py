@@ -1,23 +1,41 @@
 """Intake: what a student hands in, checked and turned into a workspace the sandbox can run.
 
 A submission arrives as a folder, a ``.zip``, a ``.tar.gz`` (``.tgz``, or a plain ``.tar``),
-or the assignment's notebook alone. :func:`read_submission` reads it into memory, one entry
-at a time, and stops at the first entry that is unsafe or breaks the :class:`IntakeLimits`:
+or the assignment's notebook alone. Students often zip the folder they worked in: the
+assignment's files sit beside a ``.venv/``, ``runs/``, caches, under one wrapping folder or
+more. :func:`read_submission` finds the assignment's files in any such layout and reads them
+alone, in two passes over the container, and writes nothing to disk:
 
-1. every entry must be a regular file or a folder (no links, devices or FIFOs) whose path
-   stays inside the submission (no ``..``, no absolute paths or drive letters);
-2. junk that operating systems and tools leave behind (``__MACOSX/``, ``.DS_Store``,
-   ``__pycache__/``) is skipped unread; weight files (``.npy``, ``.pt``, ...) are refused:
-   a model must be trained by the student's code, not shipped;
-3. a file's content is read only up to the size its header declares, plus one byte, and
-   that size must fit the limits: an archive whose headers lie stops there (a zip bomb);
-4. a folder that wraps everything (``hw3_optimizers/`` of the handout zip) is stripped;
-5. only the files the student may change are kept (``Assignment.may_change``); they must be
-   UTF-8 text, and a notebook must be a valid nbformat 4 notebook.
+1. **Listing** (headers only). Every entry, wherever it sits, must have a path that stays
+   inside the submission (no ``..``, no absolute path or drive letter: no honest tool writes
+   one, and a person who unpacks the hand-in must be safe too), and the archive must keep
+   within the :class:`IntakeLimits` of what is listed: its bytes, its entries, what it
+   unpacks to, and no entry packed as only a zip bomb is. What operating systems and tools
+   leave behind (``__MACOSX/``, ``.DS_Store``, ``__pycache__/``, ``.git/``, ``.venv/``,
+   ``site-packages/``, ...) is junk: never part of the assignment, wherever it sits.
+2. **The assignment's folder** is the shallowest folder that holds a path students may hand
+   in (``Assignment.may_change``): the top, ``hw3_optimizers/``, ``Downloads/hw1_autodiff/``.
+   A copy deeper down (``old/mytorch/``) loses to it; two copies equally deep are refused,
+   since either could be the one meant.
+3. **The hand-in files** are the files of that folder that students may hand in. They alone
+   meet the limits of what is read (bytes per file and together, their count); one that is a
+   link or a special file is refused.
+4. **Reading.** A hand-in file is read up to the size its header declares, plus one byte: a
+   header that lies stops there. It must be UTF-8 text (a binary, such as weights, is
+   refused), and a notebook a valid nbformat 4 notebook. The only other files read are the
+   template package's files that declare the exact size of the template's copy, no further
+   than that size, to tell an unchanged copy (nothing to say) from a changed one (a warning).
 
-Nothing is written to disk while reading. :func:`build_workspace` then lays the template's
-package down and writes the kept files on top, so nothing a student hands in can land
-outside the workspace or replace a file that is not theirs to change.
+Every other entry is ignored and named in the notes, counted by first folder when there are
+many (``.venv/ (3,112 files)``). Past the listing's checks it is never read, never counted
+against the limits of what is read, never a reason to refuse the submission. That includes
+weight files (``runs/mlp.npz``: the grader trains the student's code from scratch) and links
+and special files, which are never followed or created (a virtual environment holds links:
+``bin/python``, ``lib64``).
+
+:func:`build_workspace` then lays the template's package down and writes the hand-in files on
+top, so nothing a student hands in can land outside the workspace or replace a file that is
+not theirs to change.
 """
 import contextlib
 import gzip
@@ -30,6 +48,7 @@ import tarfile
 import warnings
 import zipfile
 import zlib
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -37,14 +56,17 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+# Weight files: ignored, with a note of their own, since the grader never uses them.
 WEIGHT_SUFFIXES = frozenset({".npy", ".npz", ".pt", ".pth", ".pkl", ".pickle", ".h5", ".hdf5", ".ckpt",
                              ".safetensors", ".joblib", ".onnx"})
+# What operating systems and tools leave behind: no part of it is ever a student's work.
 JUNK = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "__pycache__", ".ipynb_checkpoints", ".pytest_cache",
-                  ".git"})
+                  ".git", ".venv", "site-packages"})
 DRIVE = re.compile(r"^[A-Za-z]:")     # C: (a Windows drive) at the start of a path
 PACKAGE = "mytorch"                   # the template's package, which every workspace starts from
-LISTED = 10                           # paths a note lists before it says "and N more"
-ONLY_THEIRS = "hand in only the assignment's files (no data, no weights)"
+LISTED = 10                           # paths (or folders) a note lists before it says "and N more"
+TAR_HEADER_BYTES = 1_000_000          # the most a tar member's headers (long names, pax records) may take
+ONLY_THEIRS = "hand in your assignment's folder without its virtual environment (.venv), data or weights"
 # What a damaged or unsupported archive raises while it is read.
 UNREADABLE = (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error, NotImplementedError,
               UnicodeDecodeError)
@@ -56,11 +78,22 @@ class SubmissionError(ValueError):
 
 @dataclass(frozen=True)
 class IntakeLimits:
-    """The most a submission may hold; anything bigger is refused before it is unpacked."""
-    archive_bytes: int = 50_000_000      # the archive or folder on disk (a .tar.gz: also once decompressed)
-    total_bytes: int = 20_000_000        # all extracted file contents together
-    file_bytes: int = 5_000_000          # one file
-    files: int = 2000                    # entries in the archive (files and folders)
+    """The most a submission may hold; anything over a bound is refused before it is unpacked.
+
+    What is only listed (the archive, every entry's header) has loose bounds, which a student's
+    folder zipped with its virtual environment passes: a ``.venv`` with NumPy and pytest, zipped
+    by ``zip -r``, is 70 MB, 8,700 entries and 214 MB unpacked, and its largest file (OpenBLAS,
+    25 MB) is packed 3.3 : 1. What is read, the hand-in files, has tight bounds.
+    """
+    archive_bytes: int = 500_000_000     # listed: the archive on disk, or all files of a folder
+    unpacked_bytes: int = 1_000_000_000  # listed: what an archive unpacks to (a zip: the sizes its entries
+                                         # declare; a .tar.gz: its stream, decompressed to be listed)
+    entries: int = 100_000               # listed: files, folders and links
+    ratio: int = 100                     # listed: the most a zip entry over file_bytes may be packed (n : 1);
+                                         # deflate packs zeros 1,032 : 1, real files of 5 MB or more < 10 : 1
+    file_bytes: int = 5_000_000          # read: one hand-in file
+    total_bytes: int = 20_000_000        # read: the hand-in files together
+    files: int = 2000                    # read: hand-in files (hw4's own layers may add some)
 
 
 @dataclass(frozen=True)
@@ -69,8 +102,7 @@ class Submission:
 
     files: {posix path relative to the assignment's folder: content}, only the files the
            student may change (``assignment.may_change``);
-    notes: human-readable notes for the student: files ignored, required files missing,
-           junk skipped.
+    notes: human-readable notes for the student: files missing, files ignored.
     """
     files: dict
     notes: tuple
@@ -81,7 +113,7 @@ class _Entry:
     """One entry of a submission as its container lists it, before any check.
 
     ``open()`` gives a binary stream of a file's content; in a .tar.gz it works only until
-    the next entry is read, so each entry is dealt with completely before the next.
+    the next entry is listed, so an entry is read, if at all, before the next is listed.
     """
     name: str       # the path as the archive or folder spells it
     kind: str       # "file", "folder", or what else it is: "symbolic link", "hard link", "FIFO", ...
@@ -94,49 +126,56 @@ def read_submission(source, assignment, limits=IntakeLimits()):
     or a single .ipynb (the assignment's notebook). Returns a :class:`Submission`; raises
     :class:`SubmissionError`, whose message is for the student, when it cannot be graded."""
     source = Path(source)
+    entries = partial(_entries, source, assignment, limits)
     try:
-        with contextlib.closing(_entries(source, assignment, limits)) as entries:
-            files, junk = _collect(entries, limits)
+        listed, twice, junk = _list(entries, limits)
+        top = _assignment_folder(listed, assignment)
+        theirs = {path.removeprefix(top): entry for path, entry in sorted(listed.items())
+                  if path.startswith(top) and assignment.may_change(path.removeprefix(top))}
+        _check_handed_in(theirs, top, twice, limits)
+        templates = _template_copies(listed, twice, top, theirs, assignment)
+        contents = _read_files(entries, {top + path for path in theirs} | templates.keys())
     except UNREADABLE as error:
         raise SubmissionError(f"{source.name} cannot be read ({type(error).__name__}: {error}); "
                               "make a new .zip of your files and hand that in") from None
-    files = _strip_wrapper(files, assignment)
-    theirs = {path: data for path, data in sorted(files.items()) if assignment.may_change(path)}
-    if not theirs:
-        raise SubmissionError(f"no files of the assignment found; expected e.g. {assignment.submission[0]} "
-                              f"(hand in the files of {assignment.name}/ with their folders)")
-    for path, data in theirs.items():
+    files = {path: contents[top + path] for path in theirs}
+    for path, data in files.items():
         text = _text(path, data)
         if path.endswith(".ipynb"):
             _check_notebook(path, text)
-    notes = _notes(assignment, files, theirs, junk)
+    unchanged = {path for path, template in templates.items() if contents[path] == template.read_bytes()}
+    notes = _notes(assignment, top, files, listed.keys() - {top + path for path in files} - unchanged, junk)
     if source.is_file() and source.suffix.lower() == ".ipynb" and source.name != assignment.notebook:
         notes.append(f"{source.name} was graded as {assignment.notebook}")
-    return Submission(theirs, tuple(notes))
+    return Submission(files, tuple(notes))
 
 
-def _notes(assignment, files, theirs, junk):
-    """What the student should know about the files that are not graded as handed in."""
+def _notes(assignment, top, files, ignored, junk):
+    """What the student should know about what is not graded as handed in: the hand-in files
+    missing from the assignment's folder ``top``, the ``ignored`` paths and the ``junk``."""
     notes = [f"{path} is missing: the template's copy is used, so its tasks score no points"
-             for path in assignment.submission if path not in theirs]
-    ignored = sorted(files.keys() - theirs.keys())
-    # An unchanged copy of a template file loses nothing; a changed or new one is worth a warning.
-    package = [path for path in ignored if path.startswith(f"{PACKAGE}/")]
-    changed = [path for path in package if not _same_file(assignment.folder / path, files[path])]
-    others = [path for path in ignored if path not in package]
-    if changed:
-        notes.append(f"ignored your version of {len(changed)} file(s) that are not yours to change; the "
-                     f"template's copy is graded instead: {_listing(changed)}")
+             for path in assignment.submission if path not in files]
+    weights, package, others = [], [], []
+    for path in sorted(ignored):
+        if PurePosixPath(path).suffix.lower() in WEIGHT_SUFFIXES:
+            weights.append(path)
+        elif path.startswith(f"{top}{PACKAGE}/"):
+            package.append(path)
+        else:
+            others.append(path)
+    if package:
+        notes.append(f"ignored your version of {len(package):,} file(s) that are not yours to change; the "
+                     f"template's copy is graded instead: {_listing(package, top)}")
+    if weights:
+        notes.append(f"ignored {len(weights):,} weight file(s): the grader trains your code from scratch and "
+                     f"never uses weights: {_listing(weights, top)}")
     if others:
-        notes.append(f"ignored {len(others)} other file(s) that are not part of the submission: "
-                     f"{_listing(others)}")
+        notes.append(f"ignored {len(others):,} other file(s) that are not part of the submission: "
+                     f"{_listing(others, top)}")
     if junk:
-        notes.append(f"skipped {len(junk)} system or cache file(s): {_listing(sorted(junk))}")
+        notes.append(f"ignored {len(junk):,} file(s) that tools leave behind (virtual environments, caches, "
+                     f"system files): {_listing(sorted(junk), top)}")
     return notes
-
-
-def _same_file(path, data):
-    return path.is_file() and path.read_bytes() == data
 
 
 def build_workspace(submission, assignment, destination):
@@ -166,7 +205,8 @@ def _write(destination, path, data):
 
 
 # ---------------------------------------------------------------------------------------------
-# The containers: each lists its entries as _Entry, in order.
+# The containers: each lists its entries as _Entry, in order, and checks the bounds of what the
+# whole container may hold as it goes.
 
 def _entries(source, assignment, limits):
     """The entries of ``source``, by the kind of container it is."""
@@ -181,7 +221,7 @@ def _entries(source, assignment, limits):
                               f"{_megabytes(limits.archive_bytes)} allowed; {ONLY_THEIRS}")
     name = source.name.lower()
     if name.endswith(".zip"):
-        yield from _zip_entries(source)
+        yield from _zip_entries(source, limits)
     elif name.endswith((".tar.gz", ".tgz", ".tar")):
         yield from _tar_entries(source, limits, compressed=not name.endswith(".tar"))
     elif name.endswith(".ipynb"):
@@ -216,27 +256,49 @@ def _open_file(path):
     return open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
 
 
-def _zip_entries(path):
+def _zip_entries(path, limits):
+    """A zip's entries, from its central directory. The count that its end record declares is
+    checked first, since zipfile reads the whole directory into memory; then the sizes its
+    entries declare, in all and for each against the size it is packed into (a zip bomb)."""
+    with open(path, "rb") as raw:
+        end = zipfile._EndRecData(raw)    # the end record: zipfile has no public way to read it alone
+    if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > limits.entries:
+        raise _too_many_entries(limits)
+    unpacked = 0
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
-            if info.flag_bits & 0x1:
-                raise SubmissionError(f"{info.filename} is encrypted; hand in a .zip without a password")
+            unpacked += info.file_size
+            if unpacked > limits.unpacked_bytes:
+                raise _unpacks_too_large(path.name, limits)
+            if info.file_size > max(limits.file_bytes, limits.ratio * info.compress_size):
+                ratio = info.file_size / max(info.compress_size, 1)
+                raise SubmissionError(f"{info.filename} is {_megabytes(info.file_size)}, more than the "
+                                      f"{_megabytes(limits.file_bytes)} allowed for a file packed over "
+                                      f"{limits.ratio} : 1, and is packed {ratio:,.0f} : 1, as zip bombs "
+                                      "are; make a new .zip without it")
             mode = info.external_attr >> 16       # the Unix file mode, if the zip records its type
             kind = "folder" if info.is_dir() else _kind(mode) if stat.S_IFMT(mode) else "file"
-            yield _Entry(info.filename, kind, info.file_size, lambda info=info: archive.open(info))
+            yield _Entry(info.filename, kind, info.file_size, partial(_open_member, archive, info))
+
+
+def _open_member(archive, info):
+    """A zip member opened for reading; refused if it is encrypted."""
+    if info.flag_bits & 0x1:
+        raise SubmissionError(f"{info.filename} is encrypted; hand in a .zip without a password")
+    return archive.open(info)
 
 
 def _tar_entries(path, limits, compressed):
-    """A tar's entries, read as a stream. A .tar.gz is decompressed through a counter that
-    stops at ``limits.archive_bytes``: its headers (long names, pax records) are read whole
-    by tarfile, so the decompressed stream needs a cap of its own."""
+    """A tar's entries, read as a stream: a .tar.gz must be decompressed to be listed, through a
+    counter that stops at ``limits.unpacked_bytes``. tarfile reads a member's headers (long
+    names, pax records) whole into memory, so they have a bound of their own."""
     kinds = {tarfile.SYMTYPE: "symbolic link", tarfile.LNKTYPE: "hard link", tarfile.CHRTYPE: "device file",
              tarfile.BLKTYPE: "device file", tarfile.FIFOTYPE: "FIFO"}
     with open(path, "rb") as raw:
-        stream = _CappedStream(gzip.GzipFile(fileobj=raw) if compressed else raw, limits.archive_bytes,
-                               path.name)
+        stream = _CappedStream(gzip.GzipFile(fileobj=raw) if compressed else raw, limits, path.name)
         with tarfile.open(fileobj=stream, mode="r|") as archive:
             for member in archive:
+                stream.expect(member.size)
                 kind = ("file" if member.isreg() else "folder" if member.isdir()
                         else kinds.get(member.type, "special file"))
                 yield _Entry(member.name, kind, member.size,
@@ -244,16 +306,26 @@ def _tar_entries(path, limits, compressed):
 
 
 class _CappedStream:
-    """A binary stream that refuses to give more than ``cap`` bytes in all."""
+    """A tar's binary stream, which gives at most ``limits.unpacked_bytes`` in all and, after a
+    member is listed, no more than its data and TAR_HEADER_BYTES of the next member's headers."""
 
-    def __init__(self, stream, cap, name):
-        self.stream, self.cap, self.name, self.given = stream, cap, name, 0
+    def __init__(self, stream, limits, name):
+        self.stream, self.limits, self.name, self.given = stream, limits, name, 0
+        self.expect(0)
+
+    def expect(self, size):
+        """Allow the ``size`` bytes of the member just listed, then the next member's headers."""
+        self.allowed = self.given + size + TAR_HEADER_BYTES
 
     def read(self, size):
         data = self.stream.read(size)
         self.given += len(data)
-        if self.given > self.cap:
-            raise SubmissionError(f"{self.name} unpacks to more than {_megabytes(self.cap)}; {ONLY_THEIRS}")
+        if self.given > self.limits.unpacked_bytes:
+            raise _unpacks_too_large(self.name, self.limits)
+        if self.given > self.allowed:
+            raise SubmissionError(f"{self.name} holds a tar header of more than "
+                                  f"{_megabytes(TAR_HEADER_BYTES)}, which no archiving tool writes for a "
+                                  "course's files; make a new .zip of your files")
         return data
 
 
@@ -264,39 +336,112 @@ def _kind(mode):
     return next((kind for test, kind in kinds if test(mode)), "special file")
 
 
-# ---------------------------------------------------------------------------------------------
-# The checks.
+def _too_many_entries(limits):
+    return SubmissionError(f"the submission holds more than {limits.entries:,} files and folders; "
+                           f"{ONLY_THEIRS}")
 
-def _collect(entries, limits):
-    """Check every entry and read the files: ({normalised path: content}, [junk paths skipped])."""
-    files, junk, declared = {}, [], 0
-    for count, entry in enumerate(entries, start=1):
-        if count > limits.files:
-            raise SubmissionError(f"the submission holds more than {limits.files} files and folders; "
-                                  "hand in only the assignment's files")
-        if entry.kind not in ("file", "folder"):
+
+def _unpacks_too_large(name, limits):
+    return SubmissionError(f"{name} unpacks to more than {_megabytes(limits.unpacked_bytes)}; {ONLY_THEIRS}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The two passes and their checks.
+
+def _list(entries, limits):
+    """The first pass, on headers alone: ({normalised path: _Entry} of every entry that is neither a
+    folder nor junk, {the paths of those listed twice}, [junk paths]). Every path must stay inside
+    the submission."""
+    listed, twice, junk = {}, set(), []
+    with contextlib.closing(entries()) as stream:
+        for count, entry in enumerate(stream, start=1):
+            if count > limits.entries:
+                raise _too_many_entries(limits)
+            if entry.kind == "folder":
+                continue     # nothing is made from a folder entry: its files carry their full paths
+            path = _normalise(entry.name)
+            if any(part in JUNK or part.startswith("._") for part in path.split("/")):
+                junk.append(path)
+                continue
+            if path in listed:
+                twice.add(path)
+            listed[path] = entry     # the later entry wins, as it would where the archive is unpacked
+    return listed, twice, junk
+
+
+def _assignment_folder(paths, assignment):
+    """The folder of the submission that holds the assignment's files, as a prefix of ``paths``
+    ("" for the top, "Downloads/hw1_autodiff/"): the shallowest folder in which a path is one that
+    students may hand in. SubmissionError when there is none, or more than one that deep."""
+    depth = max(len(PurePosixPath(path).parts) for path in (*assignment.submission, *assignment.editable))
+    folders = set()
+    for path in paths:
+        parts = path.split("/")
+        folders.update("".join(f"{part}/" for part in parts[:start])
+                       for start in range(max(0, len(parts) - depth), len(parts))
+                       if assignment.may_change("/".join(parts[start:])))
+    if not folders:
+        raise SubmissionError(f"no files of the assignment found; expected e.g. {assignment.submission[0]} "
+                              f"(hand in the files of {assignment.name}/ with their folders)")
+    shallowest = min(folder.count("/") for folder in folders)
+    tops = sorted(folder for folder in folders if folder.count("/") == shallowest)
+    if len(tops) > 1:
+        raise SubmissionError(f"the assignment's files are in {len(tops)} folders: {', '.join(tops)}; hand "
+                              f"in one copy of {assignment.name}/")
+    return tops[0]
+
+
+def _check_handed_in(theirs, top, twice, limits):
+    """Refuse hand-in files (``theirs``: {path in the assignment's folder ``top``: _Entry}) that are
+    links or special files, held twice, or over the limits of what is read, before any is read."""
+    if len(theirs) > limits.files:
+        raise SubmissionError(f"the submission holds more than {limits.files:,} files of the assignment; "
+                              "hand in only the files you wrote")
+    total = 0
+    for path, entry in theirs.items():
+        if entry.kind != "file":
             raise SubmissionError(f"{entry.name} is a {entry.kind}; links and special files are not allowed, "
                                   "hand in the files themselves")
-        if entry.kind == "folder":
-            continue     # nothing is made from a folder entry: its files carry their full paths
-        path = _normalise(entry.name)
-        if any(part in JUNK or part.startswith("._") for part in path.split("/")):
-            junk.append(path)
-            continue
-        if PurePosixPath(path).suffix.lower() in WEIGHT_SUFFIXES:
-            raise SubmissionError(f"{entry.name}: shipping weights or other binary files is not allowed; "
-                                  "your code must train the model")
-        if path in files:
-            raise SubmissionError(f"the submission holds {path} twice; make a new .zip of your files")
-        declared += entry.size
+        if top + path in twice:
+            raise SubmissionError(f"the submission holds {top}{path} twice; make a new .zip of your files")
+        total += entry.size
         if entry.size > limits.file_bytes:
             raise SubmissionError(f"{entry.name} is {_megabytes(entry.size)}, more than the "
-                                  f"{_megabytes(limits.file_bytes)} allowed for one file")
-        if declared > limits.total_bytes:
-            raise SubmissionError(f"the files unpack to more than {_megabytes(limits.total_bytes)}; "
-                                  f"{ONLY_THEIRS}")
-        files[path] = _read(entry)
-    return files, junk
+                                  f"{_megabytes(limits.file_bytes)} allowed for one file; keep data out of "
+                                  "it")
+        if total > limits.total_bytes:
+            raise SubmissionError(f"the files of the assignment unpack to more than "
+                                  f"{_megabytes(limits.total_bytes)}; keep data out of them")
+
+
+def _template_copies(listed, twice, top, theirs, assignment):
+    """{path: the template's file} of the files of the assignment's package that are not the
+    student's, are listed once and declare the size of the template's copy: the only other files
+    worth reading."""
+    copies = {}
+    for path, entry in listed.items():
+        relative = path.removeprefix(top)
+        if path.startswith(f"{top}{PACKAGE}/") and relative not in theirs and path not in twice \
+                and entry.kind == "file":
+            template = assignment.folder / relative
+            if template.is_file() and template.stat().st_size == entry.size:
+                copies[path] = template
+    return copies
+
+
+def _read_files(entries, wanted):
+    """The second pass: {path: content} of the ``wanted`` paths, which the first pass listed as files."""
+    files = {}
+    with contextlib.closing(entries()) as stream:
+        for entry in stream:
+            if entry.kind != "folder" and (path := _normalise(entry.name)) in wanted:
+                files[path] = _read(entry)
+                if len(files) == len(wanted):
+                    break
+    if files.keys() != wanted:
+        raise SubmissionError(f"{', '.join(sorted(wanted - files.keys()))} changed while the submission was "
+                              "read; hand it in again")
+    return files
 
 
 def _read(entry):
@@ -324,19 +469,6 @@ def _normalise(name):
     if not parts or not name.isprintable() or any(len(part.encode()) > 255 for part in parts):
         raise SubmissionError(f"{name!r} is not a usable file name")
     return "/".join(parts)
-
-
-def _strip_wrapper(files, assignment):
-    """``files`` without the folders that wrap all of them (``hw3_optimizers/``, ``submission/``),
-    unless such a folder belongs to the assignment's own layout (``mytorch/``)."""
-    layout = {PurePosixPath(path).parts[0] for path in (*assignment.submission, *assignment.editable)}
-    while files:
-        tops = {path.split("/", 1)[0] for path in files}
-        top = tops.pop()
-        if tops or top in layout or top in files:      # several tops, the layout's own, or a file
-            return files
-        files = {path.split("/", 1)[1]: data for path, data in files.items()}
-    return files
 
 
 def _text(path, data):
@@ -374,9 +506,19 @@ def _check_notebook(path, text):
         raise SubmissionError(f"{path} is not a valid notebook: {reason}") from None
 
 
-def _listing(paths):
-    shown = ", ".join(paths[:LISTED])
-    return shown + (f" and {len(paths) - LISTED} more" if len(paths) > LISTED else "")
+def _listing(paths, top):
+    """``paths`` for a note, each named from the assignment's folder ``top`` if it is inside it:
+    all of them when they are few, else counted by first folder (".venv/ (3,112 files)"); at most
+    LISTED of them, then "and N more"."""
+    named = [path.removeprefix(top) if path.startswith(top) else path for path in paths]
+    if len(named) > LISTED:
+        groups = defaultdict(list)
+        for path in named:
+            groups[path.split("/", 1)[0]].append(path)
+        named = [group[0] if len(group) == 1 else f"{first}/ ({len(group):,} files)"
+                 for first, group in groups.items()]
+    shown = ", ".join(named[:LISTED])
+    return shown + (f" and {len(named) - LISTED} more" if len(named) > LISTED else "")
 
 
 def _megabytes(size):

@@ -2,7 +2,7 @@
 
 Each test grades a submission of hw3 that is the reference but for one thing: a module that
 cannot be imported, an update that computes nonsense, hangs, crashes or exhausts a resource, an
-unsafe archive, a stray notebook. For each, the three promises hold:
+unsafe archive, a stray notebook, a whole working folder zipped. For each, the three promises hold:
 
 1. a clear message: every test the breakage costs says what went wrong, in words a student can
    act on (the exception, the limit that was hit, the entry that was refused);
@@ -17,6 +17,7 @@ puts the same kinds of bad input through the whole grader.
 """
 import io
 import os
+import random
 import tarfile
 import zipfile
 
@@ -220,20 +221,24 @@ def test_a_flood_of_output_costs_nothing_and_stays_out_of_the_report(grader, tmp
 
 # --- submissions refused as a whole --------------------------------------------------------------
 
-def reference_zip(path, extra=()):
-    """A .zip at ``path`` of the reference's submission files and the ``extra`` {name: bytes}."""
+def reference_zip(path, extra=(), wrapper=""):
+    """A .zip at ``path`` of the reference's submission files under the folder ``wrapper`` and the
+    ``extra`` {name: bytes}."""
     files = reference_copy(HW3, path.parent / "files")
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for relative in HW3.submission:
-            archive.write(files / relative, relative)
+            archive.write(files / relative, wrapper + relative)
         for name, content in dict(extra).items():
             archive.writestr(name, content)
     return path
 
 
+ARCHIVE_MB = IntakeLimits().archive_bytes // 1_000_000
+
+
 def oversized_zip(folder):
     path = reference_zip(folder / "submission.zip")
-    os.truncate(path, IntakeLimits().archive_bytes + 10_000_000)      # padded with zeros, sparse on disk
+    os.truncate(path, (ARCHIVE_MB + 10) * 1_000_000)      # padded with zeros, sparse on disk
     return path
 
 
@@ -260,24 +265,17 @@ def assert_refused_whole(grader, tmp_path, source, message):
 
 @pytest.mark.parametrize("make, message", [
     pytest.param(lambda folder: reference_zip(folder / "bomb.zip", {"notes.txt": bytes(2**27)}),
-                 "notes.txt is 134,217,728 bytes, more than the 5 MB allowed for one file", id="zip bomb"),
+                 "notes.txt is 134,217,728 bytes, more than the 5 MB allowed for a file packed over 100 : 1",
+                 id="zip bomb"),
     pytest.param(lambda folder: reference_zip(folder / "escape.zip", {"../../escape.py": b""}),
                  "'../../escape.py' points outside the submission (..)", id="path traversal"),
     pytest.param(tar_with_a_symlink, f"{ADAGRAD} is a symbolic link; links and special files are not allowed",
                  id="tar.gz with a symbolic link"),
-    pytest.param(oversized_zip, "submission.zip is 60 MB, more than the 50 MB allowed", id="oversized"),
+    pytest.param(oversized_zip, f"submission.zip is {ARCHIVE_MB + 10} MB, more than the {ARCHIVE_MB} MB "
+                 "allowed", id="oversized"),
 ])
 def test_an_unsafe_archive_is_refused_whole_with_the_reason_on_every_test(grader, tmp_path, make, message):
     assert_refused_whole(grader, tmp_path, make(tmp_path), message)
-
-
-@pytest.mark.parametrize("name", ["model.npy", "weights.npz", "model.pt"])
-def test_an_archive_that_ships_weights_is_refused_whole(grader, tmp_path, name):
-    weights = io.BytesIO()
-    np.save(weights, np.zeros((10, 10)))
-    source = reference_zip(tmp_path / "submission.zip", {name: weights.getvalue()})
-    assert_refused_whole(grader, tmp_path, source,
-                         f"{name}: shipping weights or other binary files is not allowed")
 
 
 def test_a_notebook_is_refused_unread_by_an_assignment_without_one(grader, tmp_path):
@@ -304,3 +302,27 @@ def test_probes_that_the_reference_cannot_register_stop_the_grader_with_the_reas
     with pytest.raises(CourseError, match="the reference's sandbox registered no probe") as raised:
         grader.expected
     assert problem in str(raised.value)
+
+
+# --- a whole working folder -----------------------------------------------------------------------
+
+def test_the_whole_working_folder_zipped_earns_what_its_files_earn(grader, tmp_path):
+    """Issue 18: the folder a student worked in, zipped whole under a wrapping folder, with its
+    virtual environment (a large library too), the weights its training wrote and Python's and
+    macOS's leftovers, earns what the clean hand-in earns."""
+    weights = io.BytesIO()
+    np.save(weights, np.zeros((785, 10)))
+    top = "Downloads/hw3_optimizers/"
+    site = f"{top}.venv/lib/python3.11/site-packages"
+    beside = {**{f"{site}/numpy/module_{i}.py": b"x = 1\n" for i in range(300)},
+              f"{site}/numpy.libs/libopenblas.so": random.Random(0).randbytes(6_000_000),
+              f"{top}runs/mlp.npy": weights.getvalue(),
+              f"{top}mytorch/optim/__pycache__/sgd.cpython-311.pyc": b"\xa7\r\r\n",
+              f"__MACOSX/{top}mytorch/optim/._sgd.py": b"\x00\x05\x16\x07"}
+    source = reference_zip(tmp_path / "submission.zip", beside, wrapper=top)
+    result, clean = grader.grade(source), grader.grade(reference_copy(HW3, tmp_path / "clean"))
+    assert result.score == clean.score == pytest.approx(HW3.total_points)
+    assert [(test.name, test.score) for test in result.tests] == [(test.name, test.score)
+                                                                  for test in clean.tests]
+    assert "ignored 1 weight file(s)" in result.output and "runs/mlp.npy" in result.output
+    assert ".venv/ (301 files)" in result.output

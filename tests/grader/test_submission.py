@@ -1,7 +1,9 @@
 """Intake: a submission read from a folder, a zip, a tar or a notebook, checked, and laid out as a
-workspace. Each archive attack the grader must survive gets a test, with the bad archive built here
-by zipfile or tarfile: path traversal, links, devices, zip bombs (also with lying headers), too
-many or too large files, corrupt archives, encrypted members, shipped weights and binaries."""
+workspace. A student's whole working folder, in any wrapping folders and with a virtual environment,
+weights and caches beside the assignment, gives the assignment's files alone. Each archive attack the
+grader must survive gets a test, with the bad archive built here by zipfile or tarfile: path
+traversal, links, devices, zip bombs (also with lying headers), too many or too large files, huge
+headers, corrupt archives, encrypted members, binaries handed in."""
 import io
 import json
 import os
@@ -68,6 +70,43 @@ def make_folder(path, files):
     return path
 
 
+def zip_link(name):
+    """The ZipInfo of a symbolic link at ``name``, as Info-ZIP's ``zip -y`` and macOS write it."""
+    link = zipfile.ZipInfo(name)
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return link
+
+
+def pack_folder(container, folder, tmp_path):
+    """The files and links under ``folder`` handed in as that folder, a .zip or a .tar.gz; links stay
+    links, as tar and macOS's Archive Utility keep them."""
+    if container == "folder":
+        return folder
+    path = tmp_path / f"submission.{container}"
+    if container == "zip":
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for root, folders, files in os.walk(folder):
+                for item in sorted(Path(root, name) for name in folders + files):
+                    name = item.relative_to(folder).as_posix()
+                    if item.is_symlink():
+                        archive.writestr(zip_link(name), os.readlink(item))
+                    elif item.is_file():
+                        archive.write(item, name)
+        return path
+    with tarfile.open(path, "w:gz") as archive:
+        for item in sorted(folder.iterdir()):
+            archive.add(item, item.name)
+    return path
+
+
+def encrypt_first(path):
+    """Mark the first member of the zip at ``path`` as encrypted, in its local and central header."""
+    data = bytearray(path.read_bytes())
+    for header, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):     # the general-purpose bit flag
+        data[data.find(header) + flags] |= 0x1                        # bit 0: encrypted
+    path.write_bytes(bytes(data))
+
+
 def pack(container, tmp_path, files):
     """``files`` handed in as a folder, a .zip, a .tar.gz, a .tgz or a .tar."""
     if container == "folder":
@@ -99,7 +138,8 @@ def test_the_handout_zip_handed_back_untouched_gives_the_template_files(tmp_path
     submission = read_submission(handout, HW3)
     assert submission.files == {path: (HW3.folder / path).read_bytes() for path in HW3.submission}
     ignored, = submission.notes       # the package's other files are unchanged copies: nothing to say
-    assert ignored.startswith("ignored ") and "README.md, pytest.ini, tests/checks.py" in ignored
+    tests = sum(name.startswith(f"{HW3.name}/tests/") for name in zipfile.ZipFile(handout).namelist())
+    assert ignored.startswith("ignored ") and "README.md" in ignored and f"tests/ ({tests} files)" in ignored
 
 
 @pytest.mark.parametrize("container", CONTAINERS)
@@ -136,7 +176,7 @@ def test_changes_to_files_that_are_not_theirs_are_ignored_with_a_warning(tmp_pat
     assert not any("init.py" in note for note in submission.notes)
 
 
-def test_junk_of_macos_and_python_is_skipped_unread(tmp_path):
+def test_junk_of_macos_and_python_is_ignored_unread(tmp_path):
     binary = b"\x00\x05\x16\x07 resource fork"
     source = make_zip(tmp_path / "s.zip", {
         "hw4_fashion_mnist/mytorch/models.py": "MODEL = 'mine'\n",
@@ -147,7 +187,8 @@ def test_junk_of_macos_and_python_is_skipped_unread(tmp_path):
         "hw4_fashion_mnist/.ipynb_checkpoints/experiments-checkpoint.ipynb": "{"})
     submission = read_submission(source, HW4)
     assert submission.files == {"mytorch/models.py": b"MODEL = 'mine'\n"}
-    assert any(note.startswith("skipped 5 system or cache file(s): __MACOSX/") for note in submission.notes)
+    assert any(note.startswith("ignored 5 file(s) that tools leave behind (virtual environments, caches, "
+                               "system files): __MACOSX/") for note in submission.notes)
 
 
 def test_a_nested_archive_is_not_unpacked(tmp_path):
@@ -184,6 +225,88 @@ def test_a_file_held_twice_is_refused_rather_than_one_copy_picked(tmp_path):
     rejected(source, match=f"the submission holds {SGD} twice")
 
 
+# --- a whole working folder ----------------------------------------------------------------------
+
+# A virtual environment as `python -m venv .venv` and pip leave it: many small files, links, and a
+# copy of the package that `pip install .` put in site-packages.
+SITE = ".venv/lib/python3.11/site-packages"
+VENV = {**{f"{SITE}/numpy/module_{i}.py": f"x = {i}\n" for i in range(300)},
+        f"{SITE}/{SGD}": "print('the copy that pip installed')\n", ".venv/bin/activate": "# source me\n"}
+VENV_LINKS = {".venv/bin/python": "python3.11", ".venv/lib64": "lib"}
+# What working on the assignment leaves beside it: the data set (over the limit of a file handed in,
+# and incompressible, and a link to a copy elsewhere), outputs, and the caches of Python, git and Jupyter.
+DATA = "data/train-images-idx3-ubyte"
+DATA_LINK = {"data/fashion-mnist": "/home/me/datasets/fashion-mnist"}
+OUTPUTS = {DATA: random.Random(0).randbytes(6_000_000), "runs/mlp.npz": b"PK\x03\x04\x14\x00 weights",
+           "runs/loss.png": b"\x89PNG\r\n\x1a\n\x00"}
+CACHES = {"mytorch/optim/__pycache__/sgd.cpython-311.pyc": b"\xa7\r\r\n\x00",
+          ".git/objects/5e/0b7d": b"x\x01", ".ipynb_checkpoints/notes-checkpoint.ipynb": "{",
+          ".DS_Store": b"\x00\x00\x00\x01Bud1"}
+
+
+def working_folder(path, wrapper):
+    """A student's working folder at ``path``: hw3's SGD and Adam under ``wrapper``, beside a virtual
+    environment and what working left behind, links included, and ``__MACOSX/`` beside the wrapper."""
+    files = {SGD: MINE, ADAM: "# adam\n", **VENV, **OUTPUTS, **CACHES}
+    make_folder(path, {f"{wrapper}{name}": content for name, content in files.items()}
+                | {f"__MACOSX/{wrapper}mytorch/optim/._sgd.py": b"\x00\x05\x16\x07"})
+    for name, target in (VENV_LINKS | DATA_LINK).items():
+        os.symlink(target, path / wrapper / name)
+    return path
+
+
+@pytest.mark.parametrize("container", ["folder", "zip", "tar.gz"])
+@pytest.mark.parametrize("wrapper", ["", "Downloads/hw3_optimizers/", "hw3_optimizers/hw3_optimizers/"])
+def test_the_assignment_is_found_in_a_whole_working_folder_and_all_else_is_ignored(tmp_path, container,
+                                                                                    wrapper):
+    folder = working_folder(tmp_path / "work", wrapper)
+    submission = read_submission(pack_folder(container, folder, tmp_path), HW3)
+    assert submission.files == {ADAM: b"# adam\n", SGD: MINE}      # not the copy in site-packages
+    venv = len(VENV) + len(VENV_LINKS)
+    weights, others, left_behind = submission.notes[-3:]
+    assert weights == ("ignored 1 weight file(s): the grader trains your code from scratch and never uses "
+                       "weights: runs/mlp.npz")
+    assert others == ("ignored 3 other file(s) that are not part of the submission: data/fashion-mnist, "
+                      f"{DATA}, runs/loss.png")
+    assert left_behind.startswith(f"ignored {venv + len(CACHES) + 1} file(s) that tools leave behind "
+                                  "(virtual environments, caches, system files): ")
+    assert f".venv/ ({venv} files)" in left_behind
+    assert f"__MACOSX/{wrapper}mytorch/optim/._sgd.py" in left_behind      # outside the folder: in full
+    workspace = build_workspace(submission, HW3, tmp_path / "workspace")
+    assert files_under(workspace) == template_package(HW3)
+
+
+def test_a_copy_deeper_down_loses_to_the_assignment_folder(tmp_path):
+    source = make_zip(tmp_path / "s.zip", {f"hw3/{SGD}": MINE, f"hw3/old/hw3/{SGD}": "# the old one\n"})
+    submission = read_submission(source, HW3)
+    assert submission.files == {SGD: MINE}
+    assert f"ignored 1 other file(s) that are not part of the submission: old/hw3/{SGD}" in submission.notes
+
+
+def test_two_copies_of_the_assignment_equally_deep_are_refused_rather_than_one_picked(tmp_path):
+    source = make_zip(tmp_path / "s.zip", {f"hw3/{SGD}": MINE, f"hw3 (old)/{SGD}": "# the old one\n"})
+    assert rejected(source) == ("the assignment's files are in 2 folders: hw3 (old)/, hw3/; hand in one copy "
+                                "of hw3_optimizers/")
+
+
+def test_files_beside_the_assignment_count_against_no_limit_of_what_is_read(tmp_path):
+    beside = {f"data/part_{i}.bin": random.Random(i).randbytes(900) for i in range(10)}
+    source = make_zip(tmp_path / "s.zip", {SGD: MINE} | beside)
+    limits = IntakeLimits(file_bytes=500, total_bytes=4000, files=1)
+    assert read_submission(source, HW3, limits).files == {SGD: MINE}
+
+
+def test_damaged_or_encrypted_files_beside_the_assignment_are_never_read(tmp_path):
+    source = make_zip(tmp_path / "s.zip", {"notes/secret.txt": "my password", SGD: MINE,
+                                           "notes/lies.txt": b"#" * 1_000_000})
+    encrypt_first(source)
+    patch(source, (1_000_000).to_bytes(4, "little"), (100).to_bytes(4, "little"))    # lies about its size
+    submission = read_submission(source, HW3)
+    assert submission.files == {SGD: MINE}
+    assert ("ignored 2 other file(s) that are not part of the submission: notes/lies.txt, notes/secret.txt"
+            in submission.notes)
+
+
 # --- paths, links and special files --------------------------------------------------------------
 
 ESCAPES = ["../sgd.py", "hw3/../../sgd.py", "hw3/mytorch/../../../sgd.py", "..\\..\\sgd.py",
@@ -217,10 +340,8 @@ def test_links_and_special_files_in_a_tar_are_refused(tmp_path, entry, kind):
 
 
 def test_a_symbolic_link_in_a_zip_is_refused(tmp_path):
-    link = zipfile.ZipInfo(SGD)
-    link.external_attr = (stat.S_IFLNK | 0o777) << 16
     with zipfile.ZipFile(tmp_path / "s.zip", "w") as archive:
-        archive.writestr(link, "/etc/passwd")
+        archive.writestr(zip_link(SGD), "/etc/passwd")
     rejected(tmp_path / "s.zip", match=f"{SGD} is a symbolic link")
 
 
@@ -237,16 +358,36 @@ def test_links_and_special_files_in_a_folder_are_refused_never_followed(tmp_path
 
 # --- sizes and bombs -----------------------------------------------------------------------------
 
-def test_a_zip_bomb_is_refused_by_its_declared_size_before_it_is_unpacked(tmp_path):
-    source = make_zip(tmp_path / "s.zip", {SGD: b"#" * 6_000_000})
+@pytest.mark.parametrize("name", [SGD, ".venv/lib/notes.txt"], ids=["handed-in", "beside"])
+def test_a_zip_bomb_anywhere_is_refused_by_its_declared_sizes_before_it_is_unpacked(tmp_path, name):
+    source = make_zip(tmp_path / "s.zip", {SGD: MINE} | {name: bytes(6_000_000)})
     assert source.stat().st_size < 20_000
-    rejected(source, match=re.escape(f"{SGD} is 6 MB, more than the 5 MB allowed for one file"))
+    message = rejected(source)
+    assert re.fullmatch(f"{name} is 6 MB, more than the 5 MB allowed for a file packed over 100 : 1, and is "
+                        r"packed [\d,]+ : 1, as zip bombs are; make a new .zip without it", message), message
+
+
+def test_a_file_handed_in_over_its_limit_is_refused_before_it_is_read(tmp_path):
+    source = make_zip(tmp_path / "s.zip", {SGD: random.Random(0).randbytes(2000)})     # read, it is no text
+    assert rejected(source, file_bytes=1000) == (f"{SGD} is 2,000 bytes, more than the 1,000 bytes allowed "
+                                                 "for one file; keep data out of it")
 
 
 def test_many_files_that_together_unpack_too_large_are_refused(tmp_path):
     files = {f"mytorch/nn/modules/m{i}.py": b"#" * 900 for i in range(5)}
-    rejected(make_zip(tmp_path / "s.zip", files), HW4, match="the files unpack to more than 4,000 bytes",
-             total_bytes=4000)
+    rejected(make_zip(tmp_path / "s.zip", files), HW4,
+             match="the files of the assignment unpack to more than 4,000 bytes", total_bytes=4000)
+
+
+def test_too_many_files_handed_in_are_refused(tmp_path):
+    files = {f"mytorch/nn/modules/m{i}.py": "x = 1\n" for i in range(6)}
+    rejected(make_zip(tmp_path / "s.zip", files), HW4,
+             match="holds more than 5 files of the assignment; hand in only the files you wrote", files=5)
+
+
+def test_a_zip_that_declares_too_much_in_all_is_refused(tmp_path):
+    source = make_zip(tmp_path / "s.zip", {SGD: MINE} | {f".venv/m{i}.so": bytes(400) for i in range(5)})
+    rejected(source, match="s.zip unpacks to more than 1,000 bytes", unpacked_bytes=1000)
 
 
 def test_a_zip_whose_headers_lie_about_the_size_is_stopped(tmp_path):
@@ -273,14 +414,30 @@ def test_reading_stops_one_byte_past_the_declared_size():
 def test_a_tar_gz_is_capped_once_decompressed(tmp_path):
     source = make_tar(tmp_path / "s.tar.gz", {SGD: b"#" * 3_000_000})
     assert source.stat().st_size < 100_000
-    rejected(source, match="s.tar.gz unpacks to more than 1 MB", archive_bytes=1_000_000)
+    rejected(source, match="s.tar.gz unpacks to more than 1 MB", unpacked_bytes=1_000_000)
+
+
+def test_a_tar_header_too_large_to_hold_in_memory_is_refused(tmp_path):
+    info = tarfile.TarInfo(SGD)
+    info.size, info.pax_headers = len(MINE), {"comment": "#" * 2_000_000}     # tarfile reads it whole
+    with tarfile.open(tmp_path / "s.tar.gz", "w:gz", format=tarfile.PAX_FORMAT) as archive:
+        archive.addfile(info, io.BytesIO(MINE))
+    rejected(tmp_path / "s.tar.gz", match="s.tar.gz holds a tar header of more than 1 MB")
 
 
 @pytest.mark.parametrize("container", CONTAINERS)
 def test_too_many_entries_are_refused(tmp_path, container):
-    files = {f"mytorch/nn/modules/m{i}.py": "x = 1\n" for i in range(6)}
-    rejected(pack(container, tmp_path, files), HW4, match="holds more than 5 files and folders",
-             files=5)
+    files = {f".venv/m{i}.py": "x = 1\n" for i in range(6)}
+    rejected(pack(container, tmp_path, files), HW4, match="holds more than 5 files and folders", entries=5)
+
+
+def test_a_zip_is_counted_by_its_end_record_before_its_directory_is_read(tmp_path):
+    source = make_zip(tmp_path / "s.zip", {SGD: MINE})
+    data = bytearray(source.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 10:end + 12] = (60_000).to_bytes(2, "little")      # the count of entries it declares
+    source.write_bytes(bytes(data))
+    rejected(source, match="holds more than 50,000 files and folders", entries=50_000)
 
 
 def test_an_archive_too_large_on_disk_is_refused_unread(tmp_path):
@@ -327,10 +484,7 @@ def test_an_unsupported_kind_of_file_is_refused(tmp_path, name):
 
 def test_an_encrypted_zip_member_is_refused(tmp_path):
     source = make_zip(tmp_path / "s.zip", {SGD: MINE})
-    data = bytearray(source.read_bytes())
-    for header, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):     # the general-purpose bit flag
-        data[data.find(header) + flags] |= 0x1                        # bit 0: encrypted
-    source.write_bytes(bytes(data))
+    encrypt_first(source)
     rejected(source, match=f"{SGD} is encrypted; hand in a .zip without a password")
 
 
@@ -354,16 +508,15 @@ def test_damaged_archives_give_a_message_and_nothing_else(tmp_path):
 
 # --- weights and binaries ------------------------------------------------------------------------
 
-WEIGHTS = [".npy", ".npz", ".pt", ".pth", ".pkl", ".pickle", ".h5", ".hdf5", ".ckpt", ".safetensors",
-           ".joblib", ".onnx", ".NPZ"]
-
-
-@pytest.mark.parametrize("suffix", WEIGHTS)
-def test_weight_files_anywhere_are_refused(tmp_path, suffix):
+@pytest.mark.parametrize("name", ["runs/mlp.npz", "mytorch/models.pt", "weights/model.NPY"])
+def test_weight_files_beside_the_code_are_ignored_with_a_note_and_never_reach_the_workspace(tmp_path, name):
     source = make_zip(tmp_path / "s.zip", {f"hw4/{path}": "x = 1\n" for path in HW4.submission[:-1]}
-                      | {f"hw4/runs/best/model{suffix}": b"\x93NUMPY weights"})
-    message = rejected(source, HW4, match="shipping weights or other binary files is not allowed")
-    assert message.startswith(f"hw4/runs/best/model{suffix}:")
+                      | {f"hw4/{name}": b"\x93NUMPY weights"})
+    submission = read_submission(source, HW4)
+    assert submission.files.keys() == set(HW4.submission[:-1])
+    assert ("ignored 1 weight file(s): the grader trains your code from scratch and never uses weights: "
+            f"{name}") in submission.notes
+    assert not (build_workspace(submission, HW4, tmp_path / "workspace") / name).exists()
 
 
 @pytest.mark.parametrize("content, reason", [
