@@ -4,6 +4,8 @@
 A task id ``task<N>_<k>`` belongs to assignment N; its label is "Task N.k".
 A task may be a bonus (its points come on top of the total) and may be graded
 by a test accuracy, with partial credit along a declared :class:`AccuracyCurve`.
+What holds for the whole course (the collaboration policy every handout states) is read
+from ``assignments/course.toml``.
 """
 import re
 import tomllib
@@ -204,6 +206,38 @@ class Course:
     def shared_tests(self):
         """The folder of course-wide test helpers that every assignment's tests/ receives."""
         return self.root / "assignments" / "common"
+
+    @property
+    def handin_script(self):
+        """The hand-in command, ``python collect_submission.py``, that every template's root receives."""
+        return self.shared_tests / "handin" / "collect_submission.py"
+
+    @property
+    def settings_file(self):
+        """``assignments/course.toml``: what holds for every assignment."""
+        return self.root / "assignments" / "course.toml"
+
+    @cached_property
+    def settings(self):
+        """The content of :attr:`settings_file`, as a dict."""
+        try:
+            return tomllib.loads(self.settings_file.read_text())
+        except FileNotFoundError:
+            raise CourseError(f"{self.settings_file}: no such file; it sets the course-wide texts of the "
+                              "handouts") from None
+        except tomllib.TOMLDecodeError as error:
+            raise CourseError(f"{self.settings_file}: {error}") from None
+
+    @property
+    def collaboration_policy(self):
+        """The collaboration policy every handout states, in Markdown (``[policy] collaboration``
+        of ``assignments/course.toml``)."""
+        table = self.settings.get("policy")
+        policy = table.get("collaboration") if isinstance(table, dict) else None
+        if not isinstance(policy, str) or not policy.strip():
+            raise CourseError(f"{self.settings_file}: set [policy] collaboration, "
+                              "the paragraph every handout states")
+        return policy.strip()
 
     @cached_property
     def assignments(self):

@@ -10,10 +10,13 @@ text the student will see in its place::
         ...
         ### END SOLUTION
 
-In a student template, a region of a task not yet due becomes its TODO text as
-comments and ``raise NotImplementedError("Task 1.8: backward of matmul")``; a
-region of an earlier assignment keeps its code and loses only its markers.
-Every line outside a region is copied unchanged.
+In a student template, a region of a task of the assignment being released
+becomes its TODO text as comments and
+``raise NotImplementedError("Task 1.8: backward of matmul")`` (:func:`stub`); a
+region of a later assignment becomes a bare raise whose message says it is not
+the student's work yet (:func:`placeholder`); a region of an earlier assignment
+keeps its code and loses only its markers. Every line outside a region is
+copied unchanged.
 """
 import re
 from dataclasses import dataclass
@@ -72,7 +75,8 @@ def parse(text, source="<text>"):
 
 
 def stub(region, task, newline="\n"):
-    """The lines that replace a region of ``task`` (a :class:`~autograder.course.Task`) in a template."""
+    """The lines that replace a region of ``task`` (a :class:`~autograder.course.Task`) in its own
+    assignment's template: the region's TODO text as comments, then a raise that names the task."""
     comment = f"{region.indent}# TODO Task {task.number} ({task.title})"
     lines = [comment + (f": {region.todo[0]}" if region.todo else "")]
     lines += [f"{region.indent}#   {text}" for text in region.todo[1:]]
@@ -80,14 +84,21 @@ def stub(region, task, newline="\n"):
     return "".join(line + newline for line in lines)
 
 
-def render(parts, task_to_strip):
-    """Join parts back into text. ``task_to_strip(task_id)`` returns the Task whose region
-    becomes a stub, or None to keep the region's solution code."""
+def placeholder(region, message):
+    """The line that replaces a region no task of the template asks for: a bare
+    ``raise NotImplementedError(message)``, without the region's TODO text."""
+    return f"{region.indent}raise NotImplementedError({message!r})\n"
+
+
+def render(parts, task_to_strip, replace=stub):
+    """Join parts back into text. ``task_to_strip(task_id)`` returns the Task whose region is
+    replaced by ``replace(region, task)`` (its TODO stub by default), or None to keep the region's
+    solution code."""
     out = []
     for part in parts:
         if isinstance(part, Region):
             task = task_to_strip(part.task)
-            out.append("".join(part.code) if task is None else stub(part, task))
+            out.append("".join(part.code) if task is None else replace(part, task))
         else:
             out.append(part)
     return "".join(out)

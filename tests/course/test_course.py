@@ -1,10 +1,12 @@
 """What assignment.toml declares: tasks, bonus points, accuracy curves, the files students
-may change, and the errors a malformed file gets."""
+may change, and the errors a malformed file gets; and what assignments/course.toml sets for the
+whole course."""
 import math
+import re
 
 import pytest
 
-from autograder.course import AccuracyCurve, Assignment, CourseError
+from autograder.course import AccuracyCurve, Assignment, Course, CourseError
 
 MINIMAL = '''
 [assignment]
@@ -114,3 +116,26 @@ def test_a_malformed_threshold_is_a_course_error(tmp_path, bound):
     text = MINIMAL.replace('title = "a model"', f'title = "a model"\nthresholds = {{final_loss = {bound}}}')
     with pytest.raises(CourseError, match="threshold of 'final_loss' in task task4_1 must be a table"):
         load(tmp_path, text)
+
+
+def course_with_settings(tmp_path, text):
+    (tmp_path / "assignments").mkdir()
+    if text is not None:
+        (tmp_path / "assignments" / "course.toml").write_text(text)
+    return Course(tmp_path)
+
+
+def test_the_collaboration_policy_is_set_once_for_the_course(tmp_path):
+    course = course_with_settings(tmp_path, '[policy]\ncollaboration = """\nWork alone.\n"""\n')
+    assert course.collaboration_policy == "Work alone."
+
+
+@pytest.mark.parametrize("text, message", [
+    (None, "course.toml: no such file"),
+    ("[policy\n", "course.toml: Expected ']'"),
+    ('[policy]\ncollaboration = "  "\n', "course.toml: set [policy] collaboration"),
+    ('policy = "Work alone."\n', "course.toml: set [policy] collaboration"),
+])
+def test_a_missing_or_malformed_policy_is_a_course_error(tmp_path, text, message):
+    with pytest.raises(CourseError, match=re.escape(message)):
+        course_with_settings(tmp_path, text).collaboration_policy

@@ -38,6 +38,21 @@ def g():  # untouched
         namespace["f"](3)
 
 
+def test_a_region_can_become_a_bare_raise_without_its_todo():
+    def later(region, task):
+        return solutions.placeholder(region, "part of hw2: not needed in hw1")
+
+    text = solutions.render(solutions.parse(SOURCE), lambda task_id: TASK, later)
+    assert text == '''def f(x):
+    """Double x."""
+    raise NotImplementedError('part of hw2: not needed in hw1')
+
+
+def g():  # untouched
+    return 1
+'''
+
+
 def test_a_kept_region_loses_only_its_markers():
     text = solutions.render(solutions.parse(SOURCE), lambda task_id: None)
     assert "###" not in text and "    y = x * 2\n    return y\n" in text

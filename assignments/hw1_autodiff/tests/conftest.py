@@ -1,6 +1,7 @@
-"""A score estimate after every pytest run: which tasks' public tests pass, and the points that
-would earn if the hidden tests agreed (one source: assignments/common/conftest.py, copied into
-each assignment's tests/ by `autograder release`; do not edit the copies).
+"""The public tests' session: tests run task by task, arrays print short, and a score estimate
+closes every pytest run: which tasks' public tests pass, and the points that would earn if the
+hidden tests agreed (one source: assignments/common/conftest.py, copied into each assignment's
+tests/ by `autograder release`; do not edit the copies).
 
 Each test belongs to the task of its ``task1_3`` marker; each task's title and points come from
 that marker's description in pytest.ini, ``task1_3: Task 1.3: gradients under broadcasting
@@ -8,17 +9,25 @@ that marker's description in pytest.ini, ``task1_3: Task 1.3: gradients under br
 goes to the terminal, and, when ``$GITHUB_STEP_SUMMARY`` names a file (in GitHub Actions), it
 is appended there as Markdown, so that the run's page shows it. Your grade comes from the
 hidden tests; this table only estimates it.
+
+Tests and table follow the tasks' numeric order, 1.1, 1.2, …, 1.10 (file names alone would put
+test_task1_10 before test_task1_2). A failure stays a few lines long: an array of more than
+PRINT_OPTIONS["threshold"] elements prints as its first and last few entries along each axis, and
+a task not done yet (NotImplementedError) shows just the line that raised it.
 """
+import math
 import os
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 MARKER = re.compile(r"(?P<id>task\d+_\d+):\s*(?:Task [\d.]+:\s*)?(?P<title>.*?)\s*"
                     r"\((?P<points>\d+(?:\.\d+)?) (?P<bonus>bonus )?points?\)\s*")
 TEST_FILE = re.compile(r"test_(task\d+_\d+)_\w*\.py")
 NOTE = "An estimate from the public tests: the hidden tests decide the grade."
+PRINT_OPTIONS = {"threshold": 20, "edgeitems": 3}    # np.set_printoptions during the tests
 
 
 @dataclass
@@ -31,6 +40,12 @@ class Task:
     passed: int = 0
     run: int = 0
     broken: bool = False    # a test file of this task could not be imported
+
+    @property
+    def order(self):
+        """(assignment, index) of the id, task1_10 → (1, 10): the tasks' numeric order."""
+        assignment, index = self.id.removeprefix("task").split("_")
+        return int(assignment), int(index)
 
     @property
     def earned(self):
@@ -66,6 +81,11 @@ def tasks_of(config):
     return tasks
 
 
+def task_of(keywords, tasks):
+    """The Task (of ``tasks``, by id) whose marker is among a test's ``keywords``, or None."""
+    return next((tasks[name] for name in keywords if name in tasks), None)
+
+
 def outcomes(stats):
     """{node id: "passed" | "failed" | "skipped"} of every test that ran, from the terminal
     reporter's reports: a failure in setup, call or teardown fails the test."""
@@ -93,7 +113,7 @@ def tally(terminalreporter, tasks):
                 if match and match[1] in tasks:
                     tasks[match[1]].broken = counted = True
     for nodeid, state in outcomes(terminalreporter.stats).items():
-        task = next((tasks[name] for name in keywords[nodeid] if name in tasks), None)
+        task = task_of(keywords[nodeid], tasks)
         if task is not None and state != "skipped":
             task.run += 1
             task.passed += state == "passed"
@@ -139,6 +159,35 @@ def markdown_table(tasks):
     return [*lines, "", f"_{NOTE}_", ""]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def short_arrays():
+    """NumPy prints arrays in short (PRINT_OPTIONS) while the tests run, and as before after."""
+    with np.printoptions(**PRINT_OPTIONS):
+        yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the tests in their tasks' numeric order, each task's in the order collected; tests of
+    no task come last."""
+    tasks = tasks_of(config)
+
+    def order(item):
+        task = task_of(item.keywords, tasks)
+        return task.order if task is not None else (math.inf,)
+
+    items.sort(key=order)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With --tb=short (pytest.ini's), a test stopped by a NotImplementedError, a task not done
+    yet, shows only the line that raised it and its message, not every call that led there."""
+    report = (yield).get_result()
+    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(NotImplementedError) \
+            and item.config.getoption("tbstyle") == "short":
+        report.longrepr = call.excinfo.getrepr(style="short", tbfilter=lambda info: info.traceback[-1:])
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter, config):
     """Print the score table last, after pytest's own summaries (a wrapper around them, so below
@@ -148,7 +197,7 @@ def pytest_terminal_summary(terminalreporter, config):
     tasks = tasks_of(config)
     if not tasks or not tally(terminalreporter, tasks):
         return
-    rows = list(tasks.values())
+    rows = sorted(tasks.values(), key=lambda task: task.order)
     terminalreporter.write_sep("=", "score estimate from the public tests")
     for line in text_table(rows):
         terminalreporter.write_line(line)
@@ -159,3 +208,4 @@ def pytest_terminal_summary(terminalreporter, config):
                 file.write("\n".join(markdown_table(rows)) + "\n")
         except OSError as error:
             terminalreporter.write_line(f"could not write the table to $GITHUB_STEP_SUMMARY: {error}")
+

@@ -61,8 +61,7 @@ def quadratic_loss(w, condition):
 
     ∇f = (w₁, κ w₂): the curvature is 1 along w₁ and κ (``condition``) along w₂.
     """
-    # TODO Task 3.6 (the convergence comparison: quadratic, Rosenbrock and an MLP): ½ (w₁² + κ w₂²), with tensor operations (index w[0], w[1]) so that autodiff gives ∇f.
-    raise NotImplementedError('Task 3.6: the convergence comparison: quadratic, Rosenbrock and an MLP')
+    raise NotImplementedError('part of hw3_optimizers: not needed in hw2_backprop')
 
 
 def rosenbrock_loss(w, a=1.0, b=100.0):
@@ -70,8 +69,7 @@ def rosenbrock_loss(w, a=1.0, b=100.0):
 
     Its minimum, 0, lies at (a, a²), at the bottom of a curved, nearly flat valley.
     """
-    # TODO Task 3.6 (the convergence comparison: quadratic, Rosenbrock and an MLP): (a − w₁)² + b (w₂ − w₁²)², with tensor operations.
-    raise NotImplementedError('Task 3.6: the convergence comparison: quadratic, Rosenbrock and an MLP')
+    raise NotImplementedError('part of hw3_optimizers: not needed in hw2_backprop')
 
 
 def _plane_problem(name, function, start, bounds):
@@ -117,9 +115,7 @@ def minimize(problem, optimizer, steps, **options):
     for _ in range(steps):
         if plane:
             path.append(params[0].detach().numpy().copy())
-        # TODO Task 3.6 (the convergence comparison: quadratic, Rosenbrock and an MLP): One step: zero the gradients, evaluate value = loss(), backpropagate, then let the
-        #   optimizer step; append the value before the step to losses as a Python float.
-        raise NotImplementedError('Task 3.6: the convergence comparison: quadratic, Rosenbrock and an MLP')
+        raise NotImplementedError('part of hw3_optimizers: not needed in hw2_backprop')
     if not plane:
         return Run(numpy.array(losses), None)
     path.append(params[0].detach().numpy().copy())

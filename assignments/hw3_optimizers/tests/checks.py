@@ -11,6 +11,10 @@ so they are an independent check of the rules you write. A gradient check
 passes when every relative error |a − n| / max(10⁻⁸, |a| + |n|) is at most
 GRADCHECK_TOLERANCE; inputs with more than COORDINATE_LIMIT elements are
 checked along random directions instead, by ⟨x̄, v⟩ = ⟨ȳ, J v⟩.
+
+A failed check names the value, its shape, the worst index and the two values
+there, never whole arrays. The checks hide their own frames from pytest's
+tracebacks (``__tracebackhide__``), so a failure points at the test's line.
 """
 import contextlib
 import re
@@ -60,7 +64,10 @@ def on_arrays(f):
 
 
 def assert_close(actual, expected, what, rtol=RTOL, atol=ATOL):
-    """``actual`` (array or tensor) has ``expected``'s shape and values; ``what`` names it in the message."""
+    """``actual`` (array or tensor) has ``expected``'s shape, and each value is within
+    atol + rtol·|expected| of expected's (NaN matches NaN, as in np.testing.assert_allclose);
+    ``what`` names it in the message."""
+    __tracebackhide__ = True
     expected = to_array(expected)
     assert actual is not None, f"{what}: got None, expected an array of shape {expected.shape}"
     if isinstance(actual, mytorch.Tensor):
@@ -68,13 +75,31 @@ def assert_close(actual, expected, what, rtol=RTOL, atol=ATOL):
     assert hasattr(actual, "shape"), f"{what}: expected an array, got {type(actual).__name__}"
     assert tuple(actual.shape) == tuple(expected.shape), (
         f"{what}: shape {tuple(actual.shape)}, expected {tuple(expected.shape)}")
-    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64), expected, rtol=rtol, atol=atol,
-                               err_msg=f"{what}: wrong values")
+    problem = worst_difference(np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64),
+                               rtol, atol)
+    assert problem is None, f"{what}: {problem}"
+
+
+def worst_difference(actual, expected, rtol, atol):
+    """Why ``actual`` is not close to ``expected`` (float64 arrays of one shape), or None: how many
+    values are wrong, and the worst of them (by its error over the error allowed there) with its
+    index and both values."""
+    wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if not wrong.any():
+        return None
+    allowed = atol + rtol * np.abs(expected)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = np.nan_to_num(np.abs(actual - expected) / allowed, nan=np.inf, posinf=np.inf)
+    index = np.unravel_index(int(np.argmax(np.where(wrong, excess, -1.0))), wrong.shape)
+    where = f" at index {tuple(int(i) for i in index)}" if wrong.ndim else ""
+    return (f"{int(wrong.sum())} of {wrong.size} values wrong (shape {wrong.shape}); the worst{where}: "
+            f"{actual[index]:.10g}, expected {expected[index]:.10g} (allowed error {allowed[index]:.2g})")
 
 
 def assert_backward_matches_finite_differences(name, f, *arrays, seed=0, tolerance=GRADCHECK_TOLERANCE):
     """Apply ``f`` (one primitive) to float64 leaves, call ``y.grad_fn.backward(ȳ)`` for a random ȳ
     and check every x̄ᵢ against central differences of the forward. Returns the gradients."""
+    __tracebackhide__ = True
     inputs = [leaf(a) for a in arrays]
     y = f(*inputs)
     assert y.grad_fn is not None, f"{name}: the output has no grad_fn"
@@ -90,6 +115,7 @@ def assert_gradients_match(name, f, arrays, grads, upstream, seed=0, tolerance=G
     """The gradients ``grads`` of ⟨ȳ, f(x₁, …, x_k)⟩ (ȳ = ``upstream``) agree with central
     differences of ``f``'s forward: coordinate by coordinate when every input is small, along random
     directions (⟨x̄, v⟩ = ⟨ȳ, J v⟩) otherwise."""
+    __tracebackhide__ = True
     shapes = " and ".join(str(tuple(np.shape(a))) for a in arrays)
     grads = [None if g is None else to_array(g) for g in grads]
     for index, grad in enumerate(grads):
@@ -111,6 +137,7 @@ def assert_gradients_match(name, f, arrays, grads, upstream, seed=0, tolerance=G
 
 def assert_jvp_matches_finite_differences(name, f, primals, tangents, rtol=RTOL, atol=ATOL):
     """``mytorch.autodiff.jvp(f, primals, tangents)`` against (f(x + εv) − f(x − εv)) / 2ε."""
+    __tracebackhide__ = True
     primals = [np.asarray(p, dtype=np.float64) for p in primals]
     tangents = [np.asarray(v, dtype=np.float64) for v in tangents]
     value, tangent = mytorch.autodiff.jvp(f, tuple(const(p) for p in primals),

@@ -87,14 +87,12 @@ def xavier_uniform_(tensor, gain=1.0):
 
     The variance c² / 3 = gain² · 2 / (fan_in + fan_out) is that of :func:`xavier_normal_`.
     """
-    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): U(−c, c) with c = gain · √(6 / (fan_in + fan_out)).
-    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')
+    raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
 
 def xavier_normal_(tensor, gain=1.0):
     """Glorot normal: N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out))."""
-    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out)).
-    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')
+    raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
@@ -103,11 +101,9 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     ``mode`` picks fan_in (keeps the forward variance) or fan_out (the
     backward one); ``a`` is the negative slope for the leaky_relu gain.
     """
-    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): U(−c, c) with c = √3 · gain / √fan (fan from mode).
-    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')
+    raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     """He normal: N(0, σ²) with σ = gain / √fan; for ReLU, gain = √2 and σ = √(2 / fan_in)."""
-    # TODO Task 2.4 (initialisers: Xavier/Glorot and He/Kaiming): N(0, σ²) with σ = gain / √fan (fan from mode).
-    raise NotImplementedError('Task 2.4: initialisers: Xavier/Glorot and He/Kaiming')
+    raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')

@@ -18,12 +18,10 @@ class LeakyReLU(Function):
         self.negative_slope = negative_slope
 
     def forward(self, x):
-        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): Save the slope s = dy/dx (1 where x > 0, else α) and return s · x.
-        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+        raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
     def backward(self, grad):
-        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x̄ = s · ȳ.
-        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+        raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -36,12 +34,10 @@ class Sigmoid(Function):
     """
 
     def forward(self, x):
-        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): y = ½ (1 + tanh(x/2)), which never overflows; save y.
-        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+        raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
     def backward(self, grad):
-        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x̄ = ȳ · y (1 − y).
-        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+        raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -51,12 +47,10 @@ class Tanh(Function):
     """y = tanh x;  x̄ = ȳ · (1 − y²);  ẏ = (1 − y²) ẋ."""
 
     def forward(self, x):
-        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): y = tanh x; save y.
-        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+        raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
     def backward(self, grad):
-        # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x̄ = ȳ · (1 − y²).
-        raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+        raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
     def jvp(self, dx):
         return self.backward(dx)
@@ -80,11 +74,9 @@ def tanh(x):
 
 def log_softmax(x, dim=-1):
     """log softmax(x)_i = x_i − log Σ_j e^(x_j): stable, since log-sum-exp is."""
-    # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): x − logsumexp(x, dim, keepdim=True), composed from primitives.
-    raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+    raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')
 
 
 def softmax(x, dim=-1):
     """softmax(x)_i = e^(x_i) / Σ_j e^(x_j), as exp(log_softmax(x)) to avoid overflow."""
-    # TODO Task 2.2 (activations: ReLU, leaky ReLU, sigmoid, tanh, softmax): exp(log_softmax(x, dim)).
-    raise NotImplementedError('Task 2.2: activations: ReLU, leaky ReLU, sigmoid, tanh, softmax')
+    raise NotImplementedError('part of hw2_backprop: not needed in hw1_autodiff')

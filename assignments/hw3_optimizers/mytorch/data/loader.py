@@ -68,15 +68,11 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self):
-        # TODO Task 4.1 (the data pipeline: IDX files and the DataLoader): Yield len(self) batches, self._batch(indices) for consecutive runs of batch_size indices of
-        #   this epoch's order (the last run may be shorter); count the epoch in self.epoch.
-        raise NotImplementedError('Task 4.1: the data pipeline: IDX files and the DataLoader')
+        raise NotImplementedError('part of hw4_fashion_mnist: not needed in hw3_optimizers')
 
     def _order(self):
         """This epoch's sequence of sample indices."""
-        # TODO Task 4.1 (the data pipeline: IDX files and the DataLoader): 0 … n−1 in order without shuffle; else a permutation: from random.generator() without a
-        #   seed, from numpy.random.default_rng([self.seed, self.epoch]) with one.
-        raise NotImplementedError('Task 4.1: the data pipeline: IDX files and the DataLoader')
+        raise NotImplementedError('part of hw4_fashion_mnist: not needed in hw3_optimizers')
 
     def _batch(self, indices):
         if isinstance(self.dataset, TensorDataset):

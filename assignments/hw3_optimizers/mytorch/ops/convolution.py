@@ -78,9 +78,7 @@ def im2col(x, kernel, stride, padding):
     X[(c, p, q), (i, j, n)] = x_pad[n, c, i·s_H + p, j·s_W + q]. The windows
     are a strided view of the padded image; the reshape makes the one copy.
     """
-    # TODO Task 4.3 (bonus: a CNN with conv2d and max_pool2d): Pad, take the windows (sliding_window_view over axes 2 and 3, every stride-th), and arrange
-    #   them as X[(c, p, q), (i, j, n)] = x_pad[n, c, i·s_H + p, j·s_W + q].
-    raise NotImplementedError('Task 4.3: bonus: a CNN with conv2d and max_pool2d')
+    raise NotImplementedError('part of hw4_fashion_mnist: not needed in hw3_optimizers')
 
 
 def col2im(cols, input_shape, kernel, stride, padding):
@@ -89,9 +87,7 @@ def col2im(cols, input_shape, kernel, stride, padding):
     Each pixel receives the sum of the entries of every window that covered
     it, one strided slice add per kernel offset (p, q).
     """
-    # TODO Task 4.3 (bonus: a CNN with conv2d and max_pool2d): Scatter-add every column back to the pixels its window covered (one strided slice per kernel
-    #   offset, see _window_offsets), then drop the padding.
-    raise NotImplementedError('Task 4.3: bonus: a CNN with conv2d and max_pool2d')
+    raise NotImplementedError('part of hw4_fashion_mnist: not needed in hw3_optimizers')
 
 
 class Conv2d(Function):
@@ -125,9 +121,7 @@ class Conv2d(Function):
         return y.reshape(w.shape[0], *self.out, self.input_shape[0]).transpose(3, 0, 1, 2)
 
     def backward(self, grad):
-        # TODO Task 4.3 (bonus: a CNN with conv2d and max_pool2d): W̄ = Ȳ Xᵀ and x̄ = col2im(Wᵀ Ȳ), Ȳ reshaped to (C_out, H_out·W_out·N) in the order of
-        #   X's columns; compute only the gradients that self.needs_input_grad asks for.
-        raise NotImplementedError('Task 4.3: bonus: a CNN with conv2d and max_pool2d')
+        raise NotImplementedError('part of hw4_fashion_mnist: not needed in hw3_optimizers')
 
     def jvp(self, dx, dw):
         cols, w = self.saved_tensors
@@ -154,15 +148,10 @@ class MaxPool2d(Function):
             raise ValueError(f"max_pool2d: padding {self.padding} must be at most half the kernel "
                              f"size {self.kernel}")
         self.out = _check_output_size("max_pool2d", x.shape[2:], self.kernel, self.stride, self.padding)
-        # TODO Task 4.3 (bonus: a CNN with conv2d and max_pool2d): Pad with −∞; keep the running maximum y over the kernel offsets (_window_offsets) and, in
-        #   argmax, the index p·k_W + q of each window's first maximum; save_for_backward(argmax,
-        #   padded), the two arrays that backward and the given jvp read.
-        raise NotImplementedError('Task 4.3: bonus: a CNN with conv2d and max_pool2d')
+        raise NotImplementedError('part of hw4_fashion_mnist: not needed in hw3_optimizers')
 
     def backward(self, grad):
-        # TODO Task 4.3 (bonus: a CNN with conv2d and max_pool2d): Route each ȳ to the window's first maximum: x̄_pad[..., rows, cols] += ȳ · (argmax == offset)
-        #   for every kernel offset, then drop the padding.
-        raise NotImplementedError('Task 4.3: bonus: a CNN with conv2d and max_pool2d')
+        raise NotImplementedError('part of hw4_fashion_mnist: not needed in hw3_optimizers')
 
     def jvp(self, dx):
         argmax, _ = self.saved_tensors
