@@ -49,6 +49,7 @@ from autograder.submission import SubmissionError, build_workspace, read_submiss
 PROBES = "probes.py"              # the probes, in the assignment's hidden/ folder
 HELPERS = "hidden_helpers.py"     # which they may import, as they may import finite_differences
 SHARED_HELPERS = "probe_helpers.py"   # and the helpers of every assignment's probes (Course.shared_probes)
+STAND_INS = ("recorded.py", "stand_ins.py")   # and, from the public tests, the stand-ins they share with them
 PUBLIC_TESTS = Path(__file__).with_name("public_tests.py")   # the probe module of --public
 
 
@@ -149,7 +150,8 @@ class Grader:
         self.probes = assignment.hidden_tests / PROBES
         if not self.probes.is_file():
             raise CourseError(f"{self.probes}: {assignment.name} has no probes to grade with yet")
-        helpers = [course.shared_probes / SHARED_HELPERS, assignment.hidden_tests / HELPERS]
+        helpers = [course.shared_probes / SHARED_HELPERS, assignment.hidden_tests / HELPERS,
+                   *(assignment.public_tests / name for name in STAND_INS)]
         self.support = [Path(finite_differences.__file__), *(path for path in helpers if path.is_file())]
 
     @cached_property

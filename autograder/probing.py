@@ -21,10 +21,11 @@ proportion to their weights (1 each by default, an equal split).
 A probe that exercises one task's code may meet another task's code on the way (hw1's backward
 rules call ``unbroadcast``). So that each task is graded on its own code, the other task's function
 is replaced, while the probe runs, by a stand-in that answers from a table: what the reference's
-function answered in the reference's run of the same probe (``probe_helpers.StandIn``). The tables
-are data, never code: the reference's run records them (``RECORDING``; they join its values under
-names starting with :data:`TABLE_PREFIX`), and the grader hands each probe its own table
-(``TABLES``) when it runs it against a submission.
+function answered in the reference's run of the same probe (``recorded.StandIn``, the machinery the
+public tests use too, which probe_helpers points at this module). The tables are data, never code:
+the reference's run records them (``RECORDING``; they join its values under names starting with
+:data:`TABLE_PREFIX`), and the grader hands each probe its own table (``TABLES``) when it runs it
+against a submission.
 
 This module is standalone (standard library only) and never imports ``autograder``:
 the grader copies it into the sandbox's working directory, where the probe modules

@@ -13,6 +13,9 @@ For assignment N the template holds:
   printed after each pytest run, one source for every assignment, since each
   handout must stand alone; and ``tests/finite_differences.py``, the
   numerical derivatives the grader's gradient checks use too;
+- ``tests/recordings/<test module>.json``: what the reference's code answered, in each
+  public test of a module that declares ``STAND_INS``, for the other tasks' code that the
+  test stands in (:mod:`autograder.recording`);
 - its nbgrader notebook, if it has one (``[notebook] file``): what
   ``nbgrader generate_assignment`` makes of ``reference/nbgrader/source/<name>/``
   (:mod:`autograder.notebooks`);
@@ -36,7 +39,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from autograder import finite_differences, notebooks, solutions
+from autograder import finite_differences, notebooks, recording, solutions
 from autograder.course import CourseError
 from autograder.sandbox import Limits
 from autograder.submission import WEIGHT_SUFFIXES, IntakeLimits
@@ -91,6 +94,7 @@ def template(course, assignment):
                           "so [submission] files must list them")
     files["pytest.ini"] = pytest_ini(assignment)
     files.update(shared_tests(course, assignment))
+    files.update(recording.recordings(course, assignment, files))
     if assignment.notebook is not None:
         files[assignment.notebook] = notebooks.generate(course, assignment)
     files.update(handin_files(course, assignment))
@@ -306,6 +310,7 @@ def on_disk(course, assignment):
     if assignment.notebook is not None:
         generated.append(assignment.notebook)
     paths += [folder / name for name in generated if (folder / name).exists()]
+    paths += sorted((assignment.public_tests / recording.RECORDINGS).glob("*.json"))
     return {p.relative_to(folder).as_posix(): p.read_text() for p in paths}
 
 

@@ -16,14 +16,13 @@ both that gradcheck accepts correct rules and that it rejects wrong ones.
 
 Each probe exercises its own task's code alone. Where that code calls another task's, a stand-in
 takes its place while the probe runs (:func:`with_stand_ins`): it answers what the reference's code
-answered in the reference's run of the same probe, from a table the grader hands in as data
-(probe_helpers.StandIn); no solution code is here. They are ``unbroadcast`` (Task 1.3; linear in ȳ,
-so its table holds its matrix per pair of shapes) under Add, Mul and MatMul, ``Pow.derivative``
-(Task 1.4) under Pow's JVP, the topological order (Task 1.1) under the backward pass, the backward
-pass (Task 1.2; its matrix ȳ ↦ x̄ per graph) under the Jacobian, and the Jacobian (Task 1.10) under
-gradcheck; the nodes of a graph are named by the order :class:`NodesMade` saw them made. Task 1.1
-sorts graphs of library operations built forward only; the probes of Tasks 1.2, 1.10 and 1.11 run on
-primitives with rules of their own, from hidden_helpers or defined here. No expected value lives here.
+answered in the reference's run of the same probe, from a table the grader hands in as data. They
+are the public tests' own (tests/stand_ins.py, shipped beside this file): ``unbroadcast`` (Task 1.3)
+under Add, Mul and MatMul, ``Pow.derivative`` (Task 1.4) under Pow's JVP, the topological order
+(Task 1.1) under the backward pass, the backward pass (Task 1.2) under the Jacobian, and the
+Jacobian (Task 1.10) under gradcheck; no solution code is here. Task 1.1 sorts graphs of library
+operations built forward only; the probes of Tasks 1.2, 1.10 and 1.11 run on primitives with rules
+of their own, from hidden_helpers or defined here. No expected value lives here.
 """
 import functools
 import itertools
@@ -37,12 +36,13 @@ from hidden_helpers import (Counted, Counting, Cube, Outer, Plus, Sin, SlightlyW
                             Total, Trace, broadcast_pair)
 from mytorch.autodiff import Function, engine, transforms
 from mytorch.autodiff.gradcheck import GradcheckError, gradcheck, numerical_jacobian, relative_error
-from mytorch.ops import arithmetic, linalg
-from mytorch.ops.arithmetic import Mul, Pow
+from mytorch.ops import arithmetic
+from mytorch.ops.arithmetic import Mul
 from mytorch.ops.elementwise import Abs, Exp, Log
-from probe_helpers import (COORDINATE_LIMIT, NotRecorded, StandIn, const, fingerprint, forward_of, gradient_pair, leaf,
-                           linear_in, randn, stand_ins)
+from probe_helpers import COORDINATE_LIMIT, const, forward_of, gradient_pair, leaf, randn, stand_ins
 from probing import probe
+from stand_ins import (STAND_IN_BACKWARD_PASS, STAND_IN_JACOBIAN, STAND_IN_ORDER, STAND_IN_POW_DERIVATIVE,
+                       STAND_IN_UNBROADCAST, STAND_IN_UNBROADCAST_OF_MATMUL, NodesMade)
 
 MODES = ("reverse", "forward")
 
@@ -406,52 +406,6 @@ def saved_values_freed(tensor):
     return error_message(lambda: tensor.grad_fn.saved_tensors, RuntimeError) is not None
 
 
-class NodesMade:
-    """Every node that ``Function.apply`` makes while it is in place, in order, so that a recorded
-    table can name the nodes of a graph by where they were made: a node by its distance back from
-    the root (made last), which does not change when the code under test builds the graph more
-    than once; its leaves by a node and an input position."""
-    nodes, places = [], {}      # the nodes in order; id(node) -> its place (the list keeps them alive)
-
-    @classmethod
-    def install(cls, patch):
-        real = Function.apply.__func__
-        cls.nodes, cls.places = [], {}
-
-        def apply(function, *inputs, **params):
-            out = real(function, *inputs, **params)
-            if getattr(out, "grad_fn", None) is not None:
-                cls.places[id(out.grad_fn)] = len(cls.nodes)
-                cls.nodes.append(out.grad_fn)
-            return out
-        patch.setattr(Function, "apply", classmethod(apply))
-
-    @classmethod
-    def index(cls, node):
-        """Where ``node`` was made, or NotRecorded for a node made elsewhere."""
-        index = cls.places.get(id(node))
-        if index is None or cls.nodes[index] is not node:
-            raise NotRecorded(f"a node of type {type(node).__name__} that this probe did not make reached "
-                              f"a stand-in")
-        return index
-
-
-def _order_of(real, root_fn):
-    order = real(root_fn)
-    root = NodesMade.index(root_fn)
-    return order, [np.array([root - NodesMade.index(fn) for fn in order], dtype=np.int64)]
-
-
-def _order_from(arrays, root_fn):
-    root = NodesMade.index(root_fn)
-    return [NodesMade.nodes[root - back] for back in arrays[0]]
-
-
-STAND_IN_ORDER = StandIn(engine, "topological_order", "topological_order (Task 1.1)",
-                         key=lambda root_fn: f"the graph of node {NodesMade.index(root_fn)} of this probe",
-                         save=_order_of, load=_order_from)
-
-
 @probe("task1_2", check="gradient")
 @with_stand_ins(NodesMade, STAND_IN_ORDER)
 def backward_pass_on_random_programs():
@@ -606,18 +560,6 @@ def unbroadcast_edge_cases():
 
 
 # ----- Task 1.4: backward of add, mul, neg and pow --------------------------------------------------------
-def unbroadcast_of(module):
-    """Task 1.3's ``unbroadcast`` as ``module`` imported it, answered from the reference's run: it is
-    linear in ȳ, so its table holds its matrix for each pair of shapes a probe asks."""
-    save, load = linear_in(0)
-    return StandIn(module, "unbroadcast", "unbroadcast (Task 1.3)",
-                   key=lambda grad, shape: f"ȳ of shape {np.shape(grad)} to shape {tuple(shape)}",
-                   save=save, load=load)
-
-
-STAND_IN_UNBROADCAST = unbroadcast_of(arithmetic)
-
-
 def broadcasting_cases(f, first_seed):
     """Cases of the binary ``f`` on six random broadcasting patterns, and on both inputs broadcast."""
     cases = {}
@@ -896,9 +838,6 @@ def shape_backward_twice_and_in_float32():
 
 
 # ----- Task 1.8: backward of matmul -----------------------------------------------------------------------
-STAND_IN_UNBROADCAST_OF_MATMUL = unbroadcast_of(linalg)
-
-
 @probe("task1_8", check="gradient")
 @with_stand_ins(STAND_IN_UNBROADCAST_OF_MATMUL)
 def matmul_backward_on_every_kind_of_shape():
@@ -937,11 +876,6 @@ def matmul_backward_in_float32():
 
 
 # ----- Task 1.9: forward mode: JVP rules ------------------------------------------------------------------
-STAND_IN_POW_DERIVATIVE = StandIn(
-    Pow, "derivative", "Pow.derivative (Task 1.4)",
-    key=lambda node: f"p = {node.exponent!r} at x {fingerprint(node.saved_tensors[0])}")
-
-
 @probe("task1_9", check="gradient")
 @with_stand_ins(STAND_IN_POW_DERIVATIVE)
 def jvp_of_arithmetic_and_elementwise_rules():
@@ -1087,53 +1021,6 @@ def both_modes(cases):
             for name, (f, x) in cases.items() for mode in MODES}
 
 
-def _gradients_of(real, root, grad, retain_graph, inputs):
-    """The reference's backward pass, with its table: the matrix of ȳ ↦ x̄ (it is linear in ȳ) for
-    each input in ``inputs``, or, without them, for each leaf of the graph, named by a node (its
-    distance back from the root) and an input position."""
-    grad = np.ones_like(root.data) if grad is None else np.asarray(grad, dtype=root.data.dtype)
-    root_index = NodesMade.index(root.grad_fn)
-    graph = [fn for fn in engine.topological_order(root.grad_fn)]    # the reference's own, recording
-    leaves = [(root_index - NodesMade.index(fn), position, tensor) for fn in graph
-              for position, tensor in enumerate(fn.inputs) if tensor.grad_fn is None and tensor.requires_grad]
-    targets = list(inputs) if inputs is not None else [leaf for *_, leaf in leaves]
-    columns = [real(root, np.eye(1, grad.size, j).reshape(grad.shape), retain_graph=True, inputs=targets)
-               for j in range(grad.size)]
-    matrices = [np.stack([np.reshape(column[k], -1) for column in columns], axis=1) for k in range(len(targets))]
-    result = real(root, grad, retain_graph=retain_graph, inputs=inputs)
-    names = np.array([[back, position] for back, position, _ in leaves] if inputs is None else [], dtype=np.int64)
-    graph = np.array([root_index - NodesMade.index(fn) for fn in graph], dtype=np.int64)
-    shapes = [np.array(target.shape, dtype=np.int64) for target in targets]
-    return result, [names.reshape(-1, 2), graph, *matrices, *shapes]
-
-
-def _gradients_from(arrays, root, grad, retain_graph, inputs):
-    """The backward pass from its table: each x̄ = M ȳ, returned for ``inputs`` or added to the
-    leaves' ``.grad``; the graph's nodes are released unless ``retain_graph``."""
-    names, graph, rest = arrays[0], arrays[1], arrays[2:]
-    matrices, shapes = rest[:len(rest) // 2], rest[len(rest) // 2:]
-    grad = np.ones_like(root.data) if grad is None else np.asarray(grad, dtype=root.data.dtype)
-    root_index = NodesMade.index(root.grad_fn)
-    grads = [(matrix @ np.reshape(grad, -1)).astype(root.data.dtype).reshape(tuple(shape))
-             for matrix, shape in zip(matrices, shapes)]
-    if not retain_graph:
-        for back in graph:
-            NodesMade.nodes[root_index - back].release()
-    if inputs is not None:
-        return tuple(grads)
-    for (back, position), leaf_grad in zip(names, grads):
-        NodesMade.nodes[root_index - back].inputs[position]._accumulate_grad(leaf_grad)
-    return None
-
-
-STAND_IN_BACKWARD_PASS = StandIn(
-    engine, "backward", "backward (Task 1.2)",
-    key=lambda root, grad, retain_graph, inputs: (
-        f"the output {fingerprint(root.data)} of a {type(root.grad_fn).__name__} node, "
-        + ("every leaf" if inputs is None else f"inputs of shapes {[tuple(t.shape) for t in inputs]}")),
-    save=_gradients_of, load=_gradients_from)
-
-
 @probe("task1_10", check="modes")
 @with_stand_ins(NodesMade, STAND_IN_BACKWARD_PASS)
 def jacobian_of_a_non_square_map_and_its_cost():
@@ -1255,35 +1142,6 @@ def accepts_and_rejects(correct, wrong):
     values.update({f"rejects_{name}": not gradcheck_outcome(f, inputs, **options)[0]
                    for name, (f, inputs, options) in wrong.items()})
     return values
-
-
-def function_name(f, depth=3):
-    """A name that tells a probe's functions apart: its name, its line in the probes (never in the
-    student's files, whose lines move) and, for a closure (such as the one gradcheck makes of f and
-    its other inputs), what it closes over."""
-    code = getattr(f, "__code__", None) or getattr(getattr(f, "__func__", None), "__code__", None)
-    owner = getattr(f, "__self__", None)
-    ours = getattr(f, "__module__", None) in ("probes", "hidden_helpers")
-    name = (f"{getattr(owner, '__name__', '')}.{getattr(f, '__qualname__', type(f).__name__)}"
-            + (f" (line {code.co_firstlineno})" if code and ours else ""))
-    cells = [cell.cell_contents for cell in getattr(f, "__closure__", None) or () if cell.cell_contents is not None]
-    return name + (f" of [{', '.join(_described(value, depth - 1) for value in cells)}]" if cells and depth else "")
-
-
-def _described(value, depth):
-    """A short text that tells a closure's values apart."""
-    if isinstance(value, (mytorch.Tensor, np.ndarray)):
-        return fingerprint(np.asarray(getattr(value, "data", value)))
-    if isinstance(value, (tuple, list)):
-        return f"({', '.join(_described(item, depth) for item in value)})"
-    if callable(value):
-        return function_name(value, depth)
-    return repr(value) if isinstance(value, (int, float, str, bool)) else type(value).__name__
-
-
-STAND_IN_JACOBIAN = StandIn(
-    transforms, "jacobian", "jacobian (Task 1.10)",
-    key=lambda f, x, mode: f"{function_name(f)} at x {fingerprint(np.asarray(x.data))}, mode={mode!r}")
 
 
 @probe("task1_11")

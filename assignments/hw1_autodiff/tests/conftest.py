@@ -209,3 +209,5 @@ def pytest_terminal_summary(terminalreporter, config):
         except OSError as error:
             terminalreporter.write_line(f"could not write the table to $GITHUB_STEP_SUMMARY: {error}")
 
+
+pytest_plugins = ["stand_in_plugin"]   # the STAND_INS of the test modules: stand_in_plugin.py

@@ -3,8 +3,9 @@ values; the grader compares them with the reference's values for the same probes
 
 Every optimizer probe runs 30 steps on quadratics J(w) = ½ (w − c)ᵀ A (w − c) whose gradient is
 handed to ``.grad`` before each step, so a trajectory depends on the update rule alone. No
-expected value lives here, and no other task's solution: the convergence probes register
-optimizers of their own (plain gradient descent, and heavy-ball momentum, which has a state).
+expected value lives here, and no other task's solution: the convergence probes register the
+optimizers that the public tests of Task 3.6 use too (tests/stand_ins.py), which no task asks for:
+w ← w − η g/(1 + w²), and a step η/t that needs its state.
 
 The reference's trajectories agree with ``torch.optim``'s in float64 to 1e-10 relative, in every
 setting probed here (a learning rate changed between steps, ``.grad = None`` or a zero gradient on
@@ -18,6 +19,7 @@ import mytorch
 from mytorch import convergence, optim
 from mytorch.optim import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 from probing import probe
+from stand_ins import Preconditioned, Slowing
 
 STEPS = 30
 SWITCH = 15                          # the step after which the events probes change every group's lr
@@ -357,29 +359,6 @@ def adam_gradients_of_size_1e_minus_10_where_eps_matters():
 
 
 # ----- Task 3.6: the convergence comparison -------------------------------------------------------
-class Preconditioned(optim.Optimizer):
-    """w ← w − η g / (1 + w²): the probe's own optimizer, an update no task asks for, so that Task 3.6
-    is graded without Tasks 3.1–3.5 and no solution of theirs enters the sandbox."""
-
-    def __init__(self, params, lr=0.01):
-        super().__init__(params, dict(lr=lr))
-
-    def update(self, param, grad, state, group):
-        param -= group["lr"] * grad / (1 + param * param)
-
-
-class Slowing(optim.Optimizer):
-    """w ← w − (η / t) g at step t: a probe optimizer with a state (the step count), which a fresh
-    optimizer would forget; no task asks for it."""
-
-    def __init__(self, params, lr=0.01):
-        super().__init__(params, dict(lr=lr))
-
-    def update(self, param, grad, state, group):
-        state["t"] = state.get("t", 0) + 1
-        param -= (group["lr"] / state["t"]) * grad
-
-
 @probe("task3_6")
 def loss_functions_and_gradients():
     grid = np.stack(np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-1, 3, 4)))
