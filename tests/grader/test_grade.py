@@ -11,6 +11,7 @@ isolation, its detections and the flags for review reach instructors only.
 import dataclasses
 import html
 import json
+import re
 import sys
 import time
 import zipfile
@@ -77,6 +78,16 @@ def test_a_plausible_bug_costs_exactly_its_task(graders, name, tmp_path):
     failed = [test for test in result.tests if test.status == "failed"]
     assert all("expected" not in test.output for test in failed), \
         "a hidden probe names the error, never the reference's values"
+
+
+def test_a_gradient_of_the_wrong_shape_is_named_with_the_shapes_of_the_students_arrays(graders, tmp_path):
+    hw1 = COURSE.assignment("hw1")
+    folder = replace(reference_copy(hw1, tmp_path), "mytorch/ops/elementwise.py", "        return grad * y\n",
+                     "        return (grad * y).reshape(-1)\n")
+    result = graders("hw1").grade(folder)
+    messages = [test.feedback for test in result.tests if test.task == "task1_5" and test.status == "failed"]
+    assert messages and any(re.search(r"the gradient of input 0 has shape \(\d+,\), but that input has shape "
+                                      r"\((\d+(, \d+)*)?\)", message) for message in messages), messages
 
 
 WEIGHED = """

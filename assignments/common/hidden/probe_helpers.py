@@ -64,8 +64,13 @@ def gradient_pair(forward, inputs, upstream, grads, seed=0):
     upstream: ȳ, of the output's shape; grads: the student's x̄₁ … x̄_k. For small inputs the pair is
     the gradients joined and the central differences of the forward at the same places; when an input
     has more than COORDINATE_LIMIT elements, the inner products ⟨x̄, v⟩ and ⟨ȳ, J v⟩ along random
-    directions v (seeded by ``seed``).
+    directions v (seeded by ``seed``). A gradient whose shape is not its input's raises a ValueError
+    that names both shapes as the student's arrays have them.
     """
+    for position, (x, grad) in enumerate(zip(inputs, grads)):
+        if np.shape(grad) != np.shape(x):
+            raise ValueError(f"the gradient of input {position} has shape {np.shape(grad)}, but that input has "
+                             f"shape {np.shape(x)}: a gradient x̄ always has its input's shape")
     if max(np.size(x) for x in inputs) > COORDINATE_LIMIT:
         return finite_differences.inner_product_check(forward, inputs, upstream, grads, seed=seed)
     return joined(grads), joined([finite_differences.vjp(forward, inputs, position, upstream)
