@@ -12,34 +12,32 @@ sub-gradients: relu'(0) = 0, leaky_relu'(0) = α, d|x|/dx at 0 = sign(0) = 0. Fl
 for float32 results (their dtype by name, their values at float32 precision). No expected value lives
 here.
 
-Every probe exercises one task's code alone. Where a task's code calls another task's, a stand-in
+Every probe exercises one task's code alone, with the stand-ins of the public tests
+(tests/stand_ins.py, shipped beside this file): where a task's code calls another task's, a stand-in
 answers in its place what the reference's code answered in the reference's run of the same probe,
-from a table the grader hands in as data (probe_helpers.AtPoints); no solution code is here:
-``log_softmax`` (Task 2.2) under ``cross_entropy`` (Task 2.3), and ``cross_entropy`` (Task 2.3) under
-the training loop (Task 2.6). Their inputs are computed by the code under test, so each answers from
-the recorded point nearest its input, linearised there (probe_helpers.Linearised): at the same input
-it answers the reference's value bit for bit, and an input that the reference's run never reached
-fails the task under test. Layers, Sequential and the network's parameters do not need stand-ins:
-the probes of Tasks 2.5 and 2.6 build their networks of layers of their own (hidden_helpers: an
-affine layer of hw1's matmul, and a primitive x / √(1 + x²) in place of tanh), which solve no task
-of hw2.
+from a table the grader hands in as data; no solution code is here: ``log_softmax`` (Task 2.2) under
+``cross_entropy`` (Task 2.3), and ``cross_entropy`` (Task 2.3) under the training loop (Task 2.6).
+Their inputs are computed by the code under test, so each answers from the recorded point nearest its
+input, linearised there (recorded.Linearised): at the same input it answers the reference's value bit
+for bit, and an input that the reference's run never reached fails the task under test. Layers,
+Sequential and the network's parameters do not need stand-ins: the probes of Tasks 2.5 and 2.6 build
+their networks of the stand-ins' layers (an affine layer of hw1's matmul, and a primitive
+x / √(1 + x²) in place of tanh), which solve no task of hw2.
 """
-import contextlib
 from collections import OrderedDict
 
 import numpy as np
 
 import finite_differences
 import mytorch
-from hidden_helpers import Dense, Network, Squash
 from mytorch import nn, playground
 from mytorch.data import toy
 from mytorch.nn import functional as F
 from mytorch.nn import init
-from mytorch.nn.modules import loss as losses_module
 from mytorch.ops import linalg
-from probe_helpers import const, fingerprint, forward_of, gradient_pair, linearised_stand_in, randn, stand_ins
+from probe_helpers import const, forward_of, gradient_pair, randn, stand_ins
 from probing import probe
+from stand_ins import STAND_IN_CROSS_ENTROPY, STAND_IN_LOG_SOFTMAX, Dense, Network, Squash, network_like_mlp
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -302,17 +300,6 @@ def huge_inputs_stay_finite():
 
 
 # ----- Task 2.3: losses (log-softmax, Task 2.2, is a stand-in) ------------------------------------
-def _axis(dim, ndim):
-    """``dim`` as a non-negative axis, when it names one of ``ndim``; else as it is."""
-    return dim % ndim if -ndim <= dim < ndim else dim
-
-
-STAND_IN_LOG_SOFTMAX = linearised_stand_in(
-    F, "log_softmax", "log_softmax (Task 2.2)",
-    key=lambda x, dim: f"an input of shape {tuple(x.shape)} ({x.dtype}) along axis {_axis(dim, x.ndim)}",
-    centre=lambda x, dim: x - mytorch.tensor(np.max(x.data, axis=dim, keepdims=True)))   # shifts change nothing
-
-
 @probe("task2_3", check="gradient")
 def regression_loss_gradients():
     cases = {}
@@ -455,7 +442,7 @@ def initialisers_keep_float32_and_the_seed():
     return values
 
 
-# ----- Task 2.5: Module and Sequential (of layers of the probes' own, which run no task's code) ---
+# ----- Task 2.5: Module and Sequential (of layers of the tests' own, which run no task's code) ----
 def parameter(values):
     """A float64 Parameter holding ``values``."""
     return nn.Parameter(np.asarray(values, dtype=np.float64))
@@ -575,34 +562,7 @@ def gradients_through_a_sequential_mlp():
             **{f"{name}_grad": p.grad.data for name, p in by_place(model[0], model[2]).items()}}
 
 
-# ----- Task 2.6: training on the toy sets (networks of the probes' own; cross_entropy a stand-in) --
-STAND_IN_CROSS_ENTROPY = linearised_stand_in(
-    F, "cross_entropy", "cross_entropy (Task 2.3)",
-    key=lambda input, target, reduction: (
-        f"logits of shape {tuple(input.shape)} ({input.dtype}) against the classes "
-        f"{fingerprint(np.asarray(getattr(target, 'data', target)))}, reduction={reduction!r}"))
-
-
-@contextlib.contextmanager
-def cross_entropy_stood_in():
-    """F.cross_entropy, and nn.CrossEntropyLoss with it, answered by :data:`STAND_IN_CROSS_ENTROPY`
-    until the block ends; the sum of the losses as N times their mean, so that a loop that sums and
-    divides by N finds the points of one that takes the mean."""
-    with stand_ins(STAND_IN_CROSS_ENTROPY) as patch:
-        answered = F.cross_entropy
-        patch.setattr(F, "cross_entropy", lambda input, target, reduction="mean":
-                      answered(input, target, "mean") * float(len(target)) if reduction == "sum"
-                      else answered(input, target, reduction))
-        patch.setattr(losses_module.CrossEntropyLoss, "function", staticmethod(F.cross_entropy))
-        yield
-
-
-def network_like_mlp(**sizes):
-    """A :class:`~hidden_helpers.Network` with the layers, and the initial weights, of
-    ``playground.mlp(**sizes)`` (its tanh becomes x / √(1 + x²))."""
-    return Network(module for module in playground.mlp(**sizes) if isinstance(module, nn.Linear))
-
-
+# ----- Task 2.6: training on the toy sets (networks of the tests' own; cross_entropy a stand-in) --
 def train(dataset, seed, epochs, **sizes):
     """Train :func:`network_like_mlp` (``**sizes``) in float64 with lr = 0.5 on 200 points of ``dataset``
     (a function of mytorch.data.toy); returns the loss of every epoch and the final training accuracy."""
@@ -620,7 +580,7 @@ def steps_of_a_two_layer_network():
     points = points.astype(np.float64)
     runs = {"one_step": (0.1, 1), "two_steps": (0.7, 2), "five_steps": (1.5, 5)}
     values = {}
-    with cross_entropy_stood_in():
+    with stand_ins(STAND_IN_CROSS_ENTROPY):
         for run, (lr, epochs) in runs.items():
             model = Network(linear_layers((2, 3, 2), seed=4))
             before = by_place(*model.layers)
@@ -634,7 +594,7 @@ def steps_of_a_two_layer_network():
 
 @probe("task2_6")
 def learn_the_spiral():
-    with cross_entropy_stood_in():
+    with stand_ins(STAND_IN_CROSS_ENTROPY):
         losses, accuracy = train(toy.spiral, seed=1, epochs=800)
     return {"losses": losses, "accuracy": accuracy}
 
@@ -642,7 +602,7 @@ def learn_the_spiral():
 @probe("task2_6")
 def learn_circles_and_xor():
     values = {}
-    with cross_entropy_stood_in():
+    with stand_ins(STAND_IN_CROSS_ENTROPY):
         for dataset in (toy.circles, toy.xor):
             losses, accuracy = train(dataset, seed=2, epochs=100, hidden=16)
             values[f"{dataset.__name__}_losses"], values[f"{dataset.__name__}_accuracy"] = losses, accuracy
@@ -660,7 +620,7 @@ def the_playground_learns_every_toy_set():
     ``[tasks.thresholds]``."""
     settings, values = dict(PLAYGROUND), {}
     lr, epochs, seed = settings.pop("lr"), settings.pop("epochs"), settings["seed"]
-    with cross_entropy_stood_in():
+    with stand_ins(STAND_IN_CROSS_ENTROPY):
         for dataset in (toy.spiral, toy.circles, toy.xor):
             points, classes = dataset(**settings)
             mytorch.manual_seed(seed)
@@ -674,7 +634,7 @@ def the_playground_learns_every_toy_set():
 @probe("task2_6")
 def float32_training():
     points, classes = toy.xor(n_samples=50, noise=0.1, seed=5)
-    with cross_entropy_stood_in():
+    with stand_ins(STAND_IN_CROSS_ENTROPY):
         mytorch.manual_seed(5)
         model = network_like_mlp(hidden=8, layers=1)
         first = model.layers[0].weight.data.copy()
