@@ -58,7 +58,8 @@ def apply(alternative, folder):
     from ``# TODO Task N.k`` to ``raise NotImplementedError('Task N.k: …')``, once in its file."""
     label = COURSE.tasks[alternative.task].number
     stub = re.compile(rf"^(?P<indent>[ \t]*)# TODO Task {re.escape(label)} .*?"
-                      rf"^(?P=indent)raise NotImplementedError\('Task {re.escape(label)}: [^\n]*\n", re.S | re.M)
+                      rf"^(?P=indent)raise NotImplementedError\('Task {re.escape(label)}: [^\n]*\n",
+                      re.S | re.M)
     for site, code in alternative.replacements.items():
         path = folder / site.file
         text = path.read_text()

@@ -69,8 +69,8 @@ def gradient_pair(forward, inputs, upstream, grads, seed=0):
     """
     for position, (x, grad) in enumerate(zip(inputs, grads)):
         if np.shape(grad) != np.shape(x):
-            raise ValueError(f"the gradient of input {position} has shape {np.shape(grad)}, but that input has "
-                             f"shape {np.shape(x)}: a gradient x̄ always has its input's shape")
+            raise ValueError(f"the gradient of input {position} has shape {np.shape(grad)}, but that input "
+                             f"has shape {np.shape(x)}: a gradient x̄ always has its input's shape")
     if max(np.size(x) for x in inputs) > COORDINATE_LIMIT:
         return finite_differences.inner_product_check(forward, inputs, upstream, grads, seed=seed)
     return joined(grads), joined([finite_differences.vjp(forward, inputs, position, upstream)

@@ -57,7 +57,7 @@ class NodesMade:
         return index
 
 
-# ----- Task 1.1's topological order, under the backward pass -------------------------------------------------
+# ----- Task 1.1's topological order, under the backward pass ---------------------------------------
 def _order_of(real, root_fn):
     order = real(root_fn)
     root = NodesMade.index(root_fn)
@@ -74,7 +74,7 @@ STAND_IN_ORDER = StandIn(engine, "topological_order", "topological_order (Task 1
                          save=_order_of, load=_order_from)
 
 
-# ----- Task 1.3's unbroadcast, under the backward rules of add, mul and matmul --------------------------------
+# ----- Task 1.3's unbroadcast, under the backward rules of add, mul and matmul ---------------------
 def unbroadcast_of(module):
     """Task 1.3's ``unbroadcast`` as ``module`` imported it, answered from the reference's run: it is
     linear in ȳ, so its table holds its matrix for each pair of shapes a test asks."""
@@ -94,7 +94,7 @@ STAND_IN_POW_DERIVATIVE = StandIn(
     key=lambda node: f"p = {node.exponent!r} at x {fingerprint(node.saved_tensors[0])}")
 
 
-# ----- Task 1.2's backward pass, under the Jacobian ----------------------------------------------------------
+# ----- Task 1.2's backward pass, under the Jacobian ------------------------------------------------
 def graph_of(root):
     """A text that names the graph that made ``root``, the same on every machine: the types of its
     nodes, as a depth-first walk from the root meets them, and the fingerprints of its leaves (the
@@ -126,9 +126,11 @@ def _gradients_of(real, root, grad, retain_graph, inputs):
     targets = list(inputs) if inputs is not None else [leaf for *_, leaf in leaves]
     columns = [real(root, np.eye(1, grad.size, j).reshape(grad.shape), retain_graph=True, inputs=targets)
                for j in range(grad.size)]
-    matrices = [np.stack([np.reshape(column[k], -1) for column in columns], axis=1) for k in range(len(targets))]
+    matrices = [np.stack([np.reshape(column[k], -1) for column in columns], axis=1)
+                for k in range(len(targets))]
     result = real(root, grad, retain_graph=retain_graph, inputs=inputs)
-    names = np.array([[back, position] for back, position, _ in leaves] if inputs is None else [], dtype=np.int64)
+    names = np.array([[back, position] for back, position, _ in leaves] if inputs is None else [],
+                     dtype=np.int64)
     graph = np.array([root_index - NodesMade.index(fn) for fn in graph], dtype=np.int64)
     shapes = [np.array(target.shape, dtype=np.int64) for target in targets]
     return result, [names.reshape(-1, 2), graph, *matrices, *shapes]
@@ -171,8 +173,10 @@ def function_name(f, depth=3):
     ours = code is not None and Path(code.co_filename).resolve().parent == Path(__file__).resolve().parent
     name = (f"{getattr(owner, '__name__', '')}.{getattr(f, '__qualname__', type(f).__name__)}"
             + (f" (line {code.co_firstlineno})" if ours else ""))
-    cells = [cell.cell_contents for cell in getattr(f, "__closure__", None) or () if cell.cell_contents is not None]
-    return name + (f" of [{', '.join(_described(value, depth - 1) for value in cells)}]" if cells and depth else "")
+    cells = [cell.cell_contents for cell in getattr(f, "__closure__", None) or ()
+             if cell.cell_contents is not None]
+    described = ", ".join(_described(value, depth - 1) for value in cells)
+    return name + (f" of [{described}]" if cells and depth else "")
 
 
 def _described(value, depth):

@@ -87,7 +87,8 @@ class _Book:
         nothing is left out."""
         tests = []
         for test, entries in sorted((test, entries) for test, entries in self.tables.items() if entries):
-            lines = [f"  {json.dumps(name)}: {json.dumps(encoded(value))}" for name, value in sorted(entries.items())]
+            lines = [f"  {json.dumps(name)}: {json.dumps(encoded(value))}"
+                     for name, value in sorted(entries.items())]
             tests.append(f" {json.dumps(test)}: {{\n" + ",\n".join(lines) + "\n }")
         return "{\n" + ",\n".join(tests) + "\n}\n"
 

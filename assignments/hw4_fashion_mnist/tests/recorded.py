@@ -55,10 +55,10 @@ class NotRecorded(LookupError):
 
 def _not_recorded(what, key, reason="which the reference's code was never asked in this test"):
     """The NotRecorded error for a call to the stand-in of ``what`` under ``key``."""
-    return NotRecorded(f"{what} is another task's code, which answers here what the reference's code answered "
-                       f"in the same test, so that this test depends on its own task's code alone; it was asked "
-                       f"for {key}, {reason}: the code under test calls it differently from the handout's "
-                       f"description")
+    return NotRecorded(f"{what} is another task's code, which answers here what the reference's code "
+                       f"answered in the same test, so that this test depends on its own task's code alone; "
+                       f"it was asked for {key}, {reason}: the code under test calls it differently from the "
+                       f"handout's description")
 
 
 class StandIn:
@@ -262,7 +262,8 @@ class AtPoints:
         stacked = [SOURCE.TABLES[f"{name}_{i}"] for i in range(SOURCE.TABLES[name])]
         index = _nearest(name, stacked[0], x, self.near)
         if index is None:
-            raise _not_recorded(self.what, key, "at an input that the reference's run never reached in this test")
+            raise _not_recorded(self.what, key,
+                                "at an input that the reference's run never reached in this test")
         return stacked[0][index], [array[index] for array in stacked[1:]]
 
 
@@ -384,5 +385,5 @@ def linearised_stand_in(owner, attribute, what, key, near=NEAR, centre=lambda x,
     def load(point, arrays, x, *options):
         value, jacobian = arrays
         return Linearised.apply(centre(x, *options), point=point, value=value, jacobian=jacobian)
-    return AtPoints(owner, attribute, what, key, point=lambda x, *options: centre(x, *options).data, save=save,
-                    load=load, near=near)
+    return AtPoints(owner, attribute, what, key, point=lambda x, *options: centre(x, *options).data,
+                    save=save, load=load, near=near)
