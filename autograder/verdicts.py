@@ -11,6 +11,7 @@ value, the worst index and the size of the error only. A gradient check compares
 two values of the student's own (an analytic gradient and central differences of
 the student's forward), so its message shows both.
 """
+import re
 from dataclasses import dataclass
 
 import numpy
@@ -37,6 +38,7 @@ PASSED = Verdict(1.0, "passed")
 # defaults. One rounding of a float32 is 6e-8 relative (float32's ε/2); a sum, a product of matrices
 # or an exp computed in another order differs by a few such roundings, far below 1.3e-6.
 DTYPE_TOLERANCES = {"float16": (1e-3, 1e-5), "float32": (1.3e-6, 1e-5)}
+SHAPE_IN_NAME = re.compile(r"s\d+(x\d+)*")   # a shape in a value name: s2x3 is (2, 3)
 
 
 def tolerances_for(dtype, rtol, atol):
@@ -73,8 +75,16 @@ def same_as_reference(actual, expected, rtol, atol, show_values=False):
 
 def words(name):
     """A probe's value name as a student reads it: "getitem_with_a_repeated_list_index" →
-    "getitem with a repeated list index"."""
-    return name.replace("_", " ")
+    "getitem with a repeated list index"; a part that writes a shape as "s" and its sizes joined by
+    "x" reads as the shape: "pow3_of_s3x2" → "pow3 of (3, 2)", "sum_of_s5" → "sum of (5,)"."""
+    return " ".join(_shape_in_words(part) for part in name.split("_"))
+
+
+def _shape_in_words(part):
+    """"s2x3" → "(2, 3)", "s5" → "(5,)"; any other part as it is."""
+    if not SHAPE_IN_NAME.fullmatch(part):
+        return part
+    return str(tuple(int(size) for size in part[1:].split("x")))
 
 
 def _difference(name, actual, expected, rtol, atol, show_values):

@@ -83,7 +83,7 @@ def numerical_square_gradient():
     (lambda g: np.where(np.arange(g.size).reshape(g.shape) == 5, g + 1, g), "only 1 of 12 elements"),
     (lambda g: np.where(np.arange(g.size).reshape(g.shape) == 5, np.nan, g), "NaN or inf"),
     (lambda g: g[:, :2], "sum over the axes broadcasting added"),
-    (lambda g: g + np.cos(np.arange(g.size).reshape(g.shape)), "formula in the docstring"),
+    (lambda g: g + np.cos(np.arange(g.size).reshape(g.shape)), "compare each step with its formula"),
 ], ids=["sign", "factor", "zeros", "one element", "nan", "shape", "other"])
 def test_a_failed_check_names_the_worst_index_both_values_and_a_hint(mistake, hint):
     x, numerical = numerical_square_gradient()

@@ -12,10 +12,10 @@ from submissions import COURSE
 
 
 def cases():
-    for assignment in COURSE.assignments:
-        for task in assignment.tasks:
-            for form in variants.trivial(COURSE, task.id):
-                yield pytest.param(assignment.name, task.id, form, id=f"{task.id}-{form.replace(' ', '_')}")
+    """[pytest.param(assignment, task, form)] of every trivial implementation of every task."""
+    return [pytest.param(assignment.name, task.id, form, id=f"{task.id}-{form.replace(' ', '_')}")
+            for assignment in COURSE.assignments for task in assignment.tasks
+            for form in variants.trivial(COURSE, task.id)]
 
 
 @pytest.mark.parametrize("name, task, form", cases())

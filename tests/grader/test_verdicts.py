@@ -243,3 +243,15 @@ def test_rules_must_match_the_reference_to_a_few_ulps_which_numerical_derivative
 def test_a_threshold_holds_each_value_to_its_declared_bound(values, message):
     verdict = verdicts.threshold(values, {"loss": {"at_most": 0.1}, "accuracy": {"at_least": 0.95}})
     assert verdict.message == message and verdict.passed == (message == "passed")
+
+
+@pytest.mark.parametrize("name, spoken", [
+    ("getitem_with_a_repeated_list_index", "getitem with a repeated list index"),
+    ("pow3_of_s3x2", "pow3 of (3, 2)"),
+    ("sum_of_s5", "sum of (5,)"),
+    ("pattern2_a_s2x1x3_to_s1x3", "pattern2 a (2, 1, 3) to (1, 3)"),
+    ("edge0_scalar_to_s0x4", "edge0 scalar to (0, 4)"),
+    ("steps_10", "steps 10"),
+])
+def test_a_value_name_reads_as_words_with_its_shapes(name, spoken):
+    assert verdicts.words(name) == spoken

@@ -45,6 +45,7 @@ from stand_ins import (STAND_IN_BACKWARD_PASS, STAND_IN_JACOBIAN, STAND_IN_ORDER
                        STAND_IN_UNBROADCAST, STAND_IN_UNBROADCAST_OF_MATMUL, NodesMade)
 
 MODES = ("reverse", "forward")
+NAME_ROOM = 43    # characters for a case's name and its inputs' shapes (see described)
 
 
 def distinct(shape, seed, spacing=0.1):
@@ -67,6 +68,25 @@ def case(f, *arrays, wrt=None):
     """One case of a check: ``f`` (tensors to a tensor) applied to ``arrays``; ``wrt``: the positions
     of the inputs that require a gradient (backward) or move (forward), all by default."""
     return f, arrays, tuple(range(len(arrays))) if wrt is None else wrt
+
+
+def shape_token(shape):
+    """A shape as a value name writes it, and the grader reads back as a shape (verdicts.words):
+    (2, 3) → "s2x3", (5,) → "s5", () → "scalar"."""
+    return "s" + "x".join(map(str, shape)) if shape else "scalar"
+
+
+def described(cases):
+    """``cases`` ({name: :func:`case`}) with each name followed by the shapes of its inputs, so that a
+    message names a case as the student's arrays have it: "pow3" → "pow3_of_s3x2", which a message
+    writes "pow3 of (3, 2)". Where the shapes would make the name too long for a value's name (64
+    characters, with "analytic_" before and "_a_dtype" after), it says how many inputs there are."""
+    named = {}
+    for name, (f, arrays, wrt) in cases.items():
+        shapes = "_and_".join(shape_token(np.shape(a)) for a in arrays)
+        named[f"{name}_of_{shapes if len(name) + len(shapes) <= NAME_ROOM else f'{len(arrays)}_inputs'}"] = \
+            (f, arrays, wrt)
+    return named
 
 
 def with_stand_ins(*replaced):
@@ -136,7 +156,7 @@ def float32_rules(cases, seed=0):
     float32 ȳ: ``<name>`` (``<name>_<input>`` for several inputs) and the name of its dtype,
     ``<name>_dtype`` (``<name>_<input>_dtype``), which stays float32 as in PyTorch."""
     values = {}
-    for number, (name, (f, arrays, wrt)) in enumerate(cases.items()):
+    for number, (name, (f, arrays, wrt)) in enumerate(described(cases).items()):
         leaves = [mytorch.tensor(np.array(a, dtype=np.float32), requires_grad=i in wrt)
                   for i, a in enumerate(arrays)]
         y = f(*leaves)
@@ -179,7 +199,8 @@ def jvp_tangent(f, x, v, dtype=np.float64):
 def gradient_check(cases, gradients=by_the_rules, seed=0):
     """Check the gradients of ⟨ȳ, f(x₁, …, x_k)⟩ of every case against central differences of f.
 
-    cases: {name: :func:`case`}; each gets leaves holding its arrays and a random ȳ, and
+    cases: {name: :func:`case`}, named in the values with their inputs' shapes (:func:`described`);
+    each gets leaves holding its arrays and a random ȳ, and
     ``gradients(y, ȳ, leaves)`` gives the gradients of its ``wrt`` leaves. The pair
     ``analytic_<case>`` and ``numerical_<case>`` holds the gradient of a single input and its central
     differences; for several inputs, their gradients joined, each gradient also as ``<case>_<input>``
@@ -187,7 +208,7 @@ def gradient_check(cases, gradients=by_the_rules, seed=0):
     and ⟨ȳ, J v⟩ along random directions v.
     """
     values = {}
-    for number, (name, (f, arrays, wrt)) in enumerate(cases.items()):
+    for number, (name, (f, arrays, wrt)) in enumerate(described(cases).items()):
         leaves = [leaf(a, requires_grad=i in wrt) for i, a in enumerate(arrays)]
         y = f(*leaves)
         upstream = randn(y.shape, seed + number)
@@ -214,7 +235,7 @@ def jvp_check(cases, seed=100):
     in ``wrt``): its tangent, ``analytic_<case>``, is paired with central differences of the forward,
     (f(x + εv) − f(x − εv)) / 2ε, ``numerical_<case>``."""
     values = {}
-    for number, (name, (f, arrays, wrt)) in enumerate(cases.items()):
+    for number, (name, (f, arrays, wrt)) in enumerate(described(cases).items()):
         tangents = [randn(np.shape(a), seed + 10 * number + i) if i in wrt else np.zeros(np.shape(a))
                     for i, a in enumerate(arrays)]
         _, tangent = mytorch.autodiff.jvp(f, tuple(map(const, arrays)), tuple(map(const, tangents)))
@@ -523,10 +544,12 @@ def backward_pass_accumulates_over_graphs_calls_and_float32():
 def unbroadcast_check(pairs):
     """Check ``unbroadcast(ȳ, shape)`` for each {name: (ȳ's shape, shape)}: it is the gradient of
     broadcasting an x of ``shape`` to ȳ's shape, so central differences of ``np.broadcast_to`` give it.
-    Returns the pairs ``analytic_<name>`` and ``numerical_<name>``."""
+    Returns the pairs ``analytic_<name>_<ȳ's shape>_to_<shape>`` and ``numerical_…`` (shapes as
+    :func:`shape_token` writes them)."""
     values = {}
     for number, (name, (grad_shape, shape)) in enumerate(pairs.items()):
         grad = randn(grad_shape, number)
+        name = f"{name}_{shape_token(grad_shape)}_to_{shape_token(shape)}"
         values[f"analytic_{name}"] = to_array(arithmetic.unbroadcast(grad, shape),
                                               f"unbroadcast(ȳ of shape {grad_shape}, {shape})")
         values[f"numerical_{name}"] = finite_differences.vjp(lambda x, to=grad_shape: np.broadcast_to(x, to),

@@ -130,19 +130,19 @@ def hint(analytic, numerical, wrong):
     if not np.isfinite(a).all():
         return "the analytic gradient has NaN or inf; look for a division by zero or a log of 0."
     if not a.any() and n.any():
-        return ("the analytic gradient is all zeros; is the upstream gradient multiplied in (a rule), "
-                "or delivered to the leaves (the backward pass)?")
+        return ("the analytic gradient is all zeros; is ȳ multiplied in (a rule), or delivered (the "
+                "backward pass)?")
     if np.allclose(a, -n, rtol=1e-4, atol=1e-9):
         return "the analytic gradient has the opposite sign; check the sign of each term."
     scale = 1e-6 * max(float(np.abs(n).max()), FLOOR)
     significant = np.abs(n) > scale
     ratios = a[significant] / n[significant]
     if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-4) and (np.abs(a[~significant]) <= scale).all():
-        return (f"the analytic gradient is {ratios[0]:.4g} times the numerical one everywhere; a constant "
-                f"factor is missing or extra: in a rule, the 2 of x² or the 1/N of a mean; in the backward "
-                f"pass, a node's gradient counted twice or a path's contribution lost.")
+        return (f"the analytic gradient is {ratios[0]:.4g} times the numerical one everywhere: a factor "
+                f"is missing or extra (a rule's 2 of x² or 1/N; a path counted twice or lost in the "
+                f"backward pass).")
     if wrong.mean() < 0.5:
         return (f"only {int(wrong.sum())} of {wrong.size} elements are wrong; look at the special cases "
                 f"(ties of a max, broadcast axes, indices used twice, the edges).")
-    return ("compare each step with its formula in the docstring, term by term, on a tiny input: the rule's "
-            "terms, or, in the backward pass, the order of the nodes and the sum over every path.")
+    return ("compare each step with its formula on a tiny input: a rule's terms, or the backward pass's "
+            "order of nodes and sum over paths.")
