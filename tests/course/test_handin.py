@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from autograder import release
+from autograder import handin, release
 from autograder.submission import WEIGHT_SUFFIXES, IntakeLimits
 from submissions import COURSE
 
@@ -69,7 +69,7 @@ def with_reference_files(folder, assignment):
 def test_the_zip_holds_exactly_the_hand_in_files_and_nothing_beside_them(handouts, tmp_path):
     student = unpacked(handouts, HW1, tmp_path)
     status, output = collect(student)
-    archive = student / release.submission_archive(HW1)
+    archive = student / handin.submission_archive(HW1)
     assert status == 0, output
     assert names_in(archive) == sorted(HW1.submission)
     assert f"Wrote {archive}" in output and all(path in output for path in HW1.submission)
@@ -79,7 +79,7 @@ def test_the_zip_holds_exactly_the_hand_in_files_and_nothing_beside_them(handout
 def test_the_grader_scores_the_zip_as_the_files_in_it(graders, handouts, tmp_path, name):
     assignment = COURSE.assignment(name)
     student = unpacked(handouts, assignment, tmp_path)
-    archive = student / release.submission_archive(assignment)
+    archive = student / handin.submission_archive(assignment)
     assert collect(student)[0] == 0
     assert graders(name).grade(archive).score == 0
     assert collect(with_reference_files(student, assignment))[0] == 0
@@ -113,7 +113,7 @@ def import_what_is_not_there(folder):
 @pytest.mark.parametrize("mistake", [break_syntax, remove_a_file, save_a_binary, import_what_is_not_there])
 def test_a_mistake_is_reported_and_no_zip_is_left(handouts, tmp_path, mistake):
     student = unpacked(handouts, HW1, tmp_path)
-    archive = student / release.submission_archive(HW1)
+    archive = student / handin.submission_archive(HW1)
     assert collect(student)[0] == 0 and archive.is_file()
     message = mistake(student)
     status, output = collect(student)
@@ -129,7 +129,7 @@ def hw4_folder(folder, assignment=HW4, limits=IntakeLimits()):
     shutil.copytree(COURSE.reference, folder / "mytorch", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(HW4.folder / HW4.notebook, folder)
     shutil.copy(COURSE.handin_script, folder)
-    (folder / release.SUBMISSION_SETTINGS).write_text(release.submission_settings(assignment, limits))
+    (folder / handin.SUBMISSION_SETTINGS).write_text(handin.submission_settings(assignment, limits))
     return folder
 
 
@@ -142,7 +142,7 @@ def test_the_notebook_and_the_editable_layers_are_handed_in_too(tmp_path):
     assert status == 0, output
     layers = sorted(p.relative_to(student).as_posix() for p in (student / "mytorch/nn/modules").glob("*.py"))
     assert "mytorch/nn/modules/my_layer.py" in layers
-    assert names_in(student / release.submission_archive(HW4)) == sorted([*HW4.submission, *layers])
+    assert names_in(student / handin.submission_archive(HW4)) == sorted([*HW4.submission, *layers])
 
 
 def test_a_notebook_that_is_not_json_is_reported(tmp_path):
@@ -156,7 +156,7 @@ def test_the_zip_never_packs_itself(tmp_path):
     student = hw4_folder(tmp_path, dataclasses.replace(HW4, editable=("*",)))
     assert collect(student)[0] == 0
     status, output = collect(student)
-    archive = release.submission_archive(HW4)
+    archive = handin.submission_archive(HW4)
     assert status == 0, output
     assert archive not in names_in(student / archive) and "submission.toml" in names_in(student / archive)
 
@@ -180,7 +180,7 @@ def test_files_over_the_graders_limits_are_reported(tmp_path):
 
 @pytest.mark.parametrize("assignment", COURSE.assignments, ids=lambda a: a.name)
 def test_the_settings_are_the_assignments_and_the_graders(assignment):
-    settings = tomllib.loads(release.submission_settings(assignment))
+    settings = tomllib.loads(handin.submission_settings(assignment))
     limits = IntakeLimits()
     assert settings["files"] == list(assignment.submission)
     assert settings["editable"] == list(assignment.editable)

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from autograder import cli, images, release
+from autograder import cli, handouts, images, release
 from autograder.course import Course, CourseError
 from submissions import COURSE
 
 BLOCKS = "".join(f"\n## {name}\n\n<!-- BEGIN GENERATED {name} -->\nstale text\n<!-- END GENERATED -->\n"
-                 for name in release.HANDOUT_BLOCKS)
+                 for name in handouts.HANDOUT_BLOCKS)
 POLICY = '[policy]\ncollaboration = """\nWork alone.\nAsk the staff.\n"""\n'
 
 
@@ -89,7 +89,7 @@ def test_the_notebooks_points_come_from_its_nbgrader_metadata():
                           cell("markdown", grade=True, solution=True, points=4),     # a written answer
                           cell("markdown", task=True, points=1),                     # a task
                           {"cell_type": "markdown", "metadata": {}, "source": ""}]}
-    assert release.notebook_points(json.dumps(notebook)) == (5, 5)
+    assert handouts.notebook_points(json.dumps(notebook)) == (5, 5)
 
 
 @pytest.mark.parametrize("assignment", COURSE.assignments, ids=lambda a: a.name)
@@ -98,7 +98,7 @@ def test_every_handout_says_how_to_hand_in_first_and_holds_every_block(assignmen
     assert lines[0].startswith("# ") and lines[2] == "<!-- BEGIN GENERATED hand-in -->", \
         "the hand-in block comes right under the title"
     text = "\n".join(lines)
-    assert all(f"<!-- BEGIN GENERATED {name} -->" in text for name in release.HANDOUT_BLOCKS)
+    assert all(f"<!-- BEGIN GENERATED {name} -->" in text for name in handouts.HANDOUT_BLOCKS)
     assert text.index("BEGIN GENERATED submit") > text.index("## What to submit")
     assert text.index("BEGIN GENERATED grading") > text.index("## How your work is graded")
 
@@ -107,4 +107,4 @@ def test_what_the_handouts_allow_to_import_is_installed_in_the_sandbox():
     pinned = {line.split("==")[0].lower()
               for line in (images.DOCKER_DIR / "requirements.txt").read_text().splitlines()
               if line and not line.startswith("#")}
-    assert {name.lower() for name in release.SANDBOX_PACKAGES} <= pinned
+    assert {name.lower() for name in handouts.SANDBOX_PACKAGES} <= pinned

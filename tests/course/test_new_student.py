@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from autograder import release, variants
+from autograder import handin, release, variants
 from submissions import COURSE
 
 ASSIGNMENT = COURSE.assignment("hw1")
@@ -97,7 +97,7 @@ def test_a_new_student_follows_the_handout_solves_a_task_and_hands_it_in(graders
     assert status == 0, output
 
     status, output = run(python, "collect_submission.py", folder=folder)
-    archive = folder / release.submission_archive(ASSIGNMENT)
+    archive = folder / handin.submission_archive(ASSIGNMENT)
     assert status == 0 and archive.is_file(), output
 
     points = COURSE.tasks[TASK].points
