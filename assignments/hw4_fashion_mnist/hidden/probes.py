@@ -23,11 +23,11 @@ and return plain values; the grader judges them.
   Their weights split each task's points as the handout says (accuracy 55 and contract 20 in 4.2;
   7, 4 and 4 in 4.3; attack 6 and fgsm 4 in 4.4).
 
-Each task is graded on its own code, and no other task's code runs in its probes (hidden_helpers):
-the probes of Tasks 4.2 to 4.4 read the training set as the grader decoded it and cut it into
-mini-batches of their own (not Task 4.1's parse_idx and DataLoader), and those of Tasks 4.3 and 4.4
-train networks of homework 2's layers with homework 3's convergence.minimize (not Task 4.2's mlp and
-step). No solution of a hw4 task comes with the probes.
+Each task is graded on its own code, and no other task's code runs in its probes (hidden_helpers.py,
+stand_ins.py): the probes of Tasks 4.2 to 4.4 read the training set as the grader decoded it and cut
+it into mini-batches of their own (not Task 4.1's parse_idx and DataLoader), and those of Tasks 4.3
+and 4.4 train networks of homework 2's layers with homework 3's convergence.minimize (not Task 4.2's
+mlp and step). No solution of a hw4 task comes with the probes.
 """
 import json
 import struct
@@ -37,13 +37,14 @@ import numpy as np
 
 import mytorch
 import finite_differences
-from hidden_helpers import channels_last_view, feed_train, fit, one_hidden_layer_mlp, random_batches
+from hidden_helpers import channels_last_view, fit, one_hidden_layer_mlp
 from mytorch import adversarial, autodiff, models, nn, train
 from mytorch.nn import functional as F
 from mytorch.ops import convolution
 from mytorch.data import DataLoader, TensorDataset, idx
 from probe_helpers import stand_ins
 from probing import probe
+from stand_ins import feed_train, random_batches
 
 DATA = Path("grader_data")               # written by the grader into the working directory
 BATCH_SIZE = 128                         # train.train's, for the probes that train on the training set
@@ -258,7 +259,7 @@ def dataloader_shuffled_without_a_seed_by_mytorch_generator():
 @probe("task4_2", check="accuracy", weight=55)
 def mlp_on_the_test_set():
     """``train.train`` as the handout gives it (the student's MLP and training step), on the grader's
-    training set in shuffled batches of BATCH_SIZE (hidden_helpers.feed_train)."""
+    training set in shuffled batches of BATCH_SIZE (stand_ins.feed_train)."""
     options = settings("task4_2")
     images, labels = training_set()
     with stand_ins() as patch:
@@ -319,7 +320,7 @@ def mlp_contract():
 
 def training_steps():
     """The student's mini-batch step inside train.train, run on 40 seeded images for two epochs of
-    seeded batches of 16, 16, then 8 (hidden_helpers.feed_train), from the grader's 784-16-10 MLP with
+    seeded batches of 16, 16, then 8 (stand_ins.feed_train), from the grader's 784-16-10 MLP with
     seeded weights and no dropout (so that an extra forward pass, e.g. for a training accuracy, draws
     nothing): the parameters afterwards and the epochs' mean training loss (the mean of each batch's
     mean cross-entropy)."""
