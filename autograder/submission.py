@@ -44,6 +44,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import tarfile
 import warnings
 import zipfile
@@ -261,8 +262,8 @@ def _zip_entries(path, limits):
     checked first, since zipfile reads the whole directory into memory; then the sizes its
     entries declare, in all and for each against the size it is packed into (a zip bomb)."""
     with open(path, "rb") as raw:
-        end = zipfile._EndRecData(raw)    # the end record: zipfile has no public way to read it alone
-    if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > limits.entries:
+        declared = _declared_entries(raw)
+    if declared is not None and declared > limits.entries:
         raise _too_many_entries(limits)
     unpacked = 0
     with zipfile.ZipFile(path) as archive:
@@ -279,6 +280,32 @@ def _zip_entries(path, limits):
             mode = info.external_attr >> 16       # the Unix file mode, if the zip records its type
             kind = "folder" if info.is_dir() else _kind(mode) if stat.S_IFMT(mode) else "file"
             yield _Entry(info.filename, kind, info.file_size, partial(_open_member, archive, info))
+
+
+# The zip's end records (APPNOTE.TXT 4.3.14 to 4.3.16), read before zipfile reads its directory.
+END_RECORD = struct.Struct("<4s4H2LH")      # signature, disk numbers, entries here, entries in all, …
+ZIP64_LOCATOR = struct.Struct("<4sLQL")     # signature, disk, offset of the zip64 end record, disks
+ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")   # signature, size, versions, disks, entries here, in all, …
+
+
+def _declared_entries(raw):
+    """The number of entries a zip declares in its end record, or in its zip64 end record when it has
+    one (65,535 entries and more); None when there is no end record, which zipfile then refuses."""
+    size = raw.seek(0, os.SEEK_END)
+    tail_size = min(size, END_RECORD.size + 0xFFFF)          # the record and the longest comment
+    raw.seek(size - tail_size)
+    tail = raw.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + END_RECORD.size > len(tail):
+        return None
+    entries = END_RECORD.unpack_from(tail, at)[4]
+    locator = at - ZIP64_LOCATOR.size
+    if locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+        raw.seek(ZIP64_LOCATOR.unpack_from(tail, locator)[2])
+        record = raw.read(ZIP64_END_RECORD.size)
+        if len(record) == ZIP64_END_RECORD.size and record[:4] == b"PK\x06\x06":
+            entries = ZIP64_END_RECORD.unpack(record)[7]
+    return entries
 
 
 def _open_member(archive, info):

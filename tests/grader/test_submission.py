@@ -440,6 +440,18 @@ def test_a_zip_is_counted_by_its_end_record_before_its_directory_is_read(tmp_pat
     rejected(source, match="holds more than 50,000 files and folders", entries=50_000)
 
 
+def test_a_zip_of_more_than_65535_entries_is_counted_by_its_zip64_end_record(tmp_path):
+    source = tmp_path / "s.zip"
+    with zipfile.ZipFile(source, "w") as archive:       # 70,000 entries: zipfile writes a zip64 end record
+        for index in range(70_000):
+            archive.writestr(f"hw1_autodiff/.venv/{index}", "")
+    data = bytearray(source.read_bytes())
+    record = data.rfind(b"PK\x06\x06")                    # its end record says 65,535: "see the zip64 one"
+    data[record + 32:record + 40] = (200_000).to_bytes(8, "little")    # the count of entries it declares
+    source.write_bytes(bytes(data))
+    rejected(source, match="holds more than 100,000 files and folders", entries=100_000)
+
+
 def test_an_archive_too_large_on_disk_is_refused_unread(tmp_path):
     source = make_zip(tmp_path / "s.zip", {SGD: MINE})
     rejected(source, match=r"s.zip is [\d,]+ bytes, more than the 100 bytes allowed",
