@@ -42,7 +42,7 @@ bench: $(STAMP) data images
 # The sandbox's Docker images, mytorch-sandbox:cpu and :gpu (see infra/README.md): on the
 # Dockerfiles' public bases, or on a Debian base made here with debootstrap when no registry answers.
 images: $(STAMP) data
-	$(BIN)/python -m autograder.images all
+	$(BIN)/python -m autograder.sandbox.images all
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

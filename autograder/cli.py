@@ -7,8 +7,8 @@
     autograder check-course [ASSIGNMENT ...] [--engine local|docker]
     autograder mutate ASSIGNMENT [ASSIGNMENT ...] | --all  [--sample N] [--task ID ...] [--workers N]
                       [--out DIR]
-    autograder batch SUBMISSIONS --assignment hw1 [--engine local|docker] [--workers N] [--gpus]
-                     [--engine ray --address HOST:PORT]
+    autograder batch SUBMISSIONS --assignment hw1 [--executor processes|ray] [--workers N]
+                     [--address HOST:PORT] [--engine local|docker] [--gpus]
                      [--gradebook PATH] [--student-pattern REGEX] [--regrade] [--retries N]
     autograder gradescope ASSIGNMENT [-o PATH] [--python 3.11]
     autograder export --assignment hw1 --to csv|nbgrader|gradescope-csv [--out PATH] [--gradebook PATH]
@@ -22,11 +22,18 @@ import sys
 import time
 from pathlib import Path
 
-from autograder import batch, exports, release, reports, sandbox, similarity
+from autograder import reports
+from autograder.classroom import batch, exports, similarity
+from autograder.classroom.discovery import DEFAULT_PATTERN, discover
+from autograder.classroom.gradebook import FILE as GRADEBOOK_FILE
+from autograder.classroom.gradebook import Gradebook
+from autograder.course import release
+from autograder.course.model import Course, CourseError
+from autograder.course.solutions import MarkerError
 from autograder.reports import table
 from autograder.reports.text import instructor_sections, printable
-from autograder.course import Course, CourseError
-from autograder.solutions import MarkerError
+from autograder.sandbox.box import EngineError
+from autograder.sandbox.engines import ENGINES
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_GRADESCOPE_PYTHON = "3.11"     # python3 of Debian bookworm, the base the tests stand in with
@@ -61,7 +68,7 @@ def grade_command(course, submissions, assignment_name, formats, out_dir, public
     instructor must review (flags, detections), and write the chosen reports to ``out_dir`` (to
     ``out_dir/<submission name>`` for several, then print the class table), each with the view it
     holds, and the plots when a chosen report shows them (matplotlib is needed then only)."""
-    from autograder.grade import Grader     # the sandbox and its dependencies, only when grading
+    from autograder.grading.grader import Grader  # the sandbox and its dependencies, only when grading
 
     grader = Grader(course, course.assignment(assignment_name), public=public, engine=engine, gpus=gpus,
                     sandbox_python=sandbox_python)
@@ -81,23 +88,20 @@ def grade_command(course, submissions, assignment_name, formats, out_dir, public
     return 0
 
 
-def batch_command(course, folder, assignment_name, engine, workers, gpus, gradebook_path, pattern, regrade,
-                  retries, address=None):
-    """Grade a class's submissions in ``folder`` into the gradebook; print the summary. 0 when every
-    submission has a grade, 1 when some failed on the grader's side."""
-    from autograder.gradebook import FILE, Gradebook
-
+def batch_command(course, folder, assignment_name, *, executor, engine, workers, gpus, gradebook_path,
+                  pattern, regrade, retries, address=None):
+    """Grade a class's submissions in ``folder`` into the gradebook, on ``executor`` ("processes" or
+    "ray"), each in a sandbox of ``engine``; print the summary. 0 when every submission has a grade,
+    1 when some failed on the grader's side."""
     assignment = course.assignment(assignment_name)
     try:
-        submissions = batch.discover(folder, pattern)
+        submissions = discover(folder, pattern)
     except (OSError, ValueError) as error:
         raise CourseError(str(error)) from None
-    gradebook = Gradebook(gradebook_path or course.root / FILE)
+    gradebook = Gradebook(gradebook_path or course.root / GRADEBOOK_FILE)
     print(f"{len(submissions)} submissions of {assignment.name} in {folder}; gradebook {gradebook.path}")
-    if engine == "ray":     # each Ray task's sandbox is a container on its node
-        engine = "docker"
-    summary = batch.grade_class(course, assignment, submissions, gradebook, engine=engine, workers=workers,
-                                gpus=gpus, regrade=regrade, retries=retries, address=address)
+    summary = batch.grade_class(course, assignment, submissions, gradebook, executor=executor, engine=engine,
+                                workers=workers, gpus=gpus, regrade=regrade, retries=retries, address=address)
     print(summary.render())
     return 1 if summary.failed else 0
 
@@ -105,10 +109,10 @@ def batch_command(course, folder, assignment_name, engine, workers, gpus, gradeb
 def check_course_command(course, names, engine="local"):
     """Grade the reference (every point, bonus too) and the untouched template (no point) of each
     assignment with probes, in sandboxes of ``engine``, and check that no file sent into its sandbox
-    copies a solution or a hidden file (:func:`autograder.leaks.solution_leaks`); 0 when all hold,
+    copies a solution or a hidden file (:func:`autograder.audit.leaks.solution_leaks`); 0 when all hold,
     1 otherwise."""
-    from autograder.grade import Grader
-    from autograder.leaks import solution_leaks
+    from autograder.audit.leaks import solution_leaks
+    from autograder.grading.grader import Grader
 
     failures = 0
     for assignment in course.assignments if not names else [course.assignment(n) for n in names]:
@@ -121,6 +125,9 @@ def check_course_command(course, names, engine="local"):
         problems += [f"the untouched template scores {template.score:g}"] * (template.score != 0)
         for test in (t for t in reference.tests if t.status != "passed"):
             problems.append(f"  {test.name}: {test.output}")
+        for test in (t for t in template.tests if t.score > 0):    # a probe that rewards code doing nothing
+            problems.append(f"  {test.name} gives the untouched template {test.score:g} of {test.max_score:g}"
+                            + (f": {test.output}" if test.status != "passed" else ""))
         problems += [f"solution code in the sandbox: {leak}"
                      for leak in solution_leaks(course, assignment, grader)]
         failures += bool(problems)
@@ -134,10 +141,10 @@ def check_course_command(course, names, engine="local"):
 
 
 def mutate_command(course, names, size, tasks, workers, out):
-    """Mutation analysis of the named assignments (:mod:`autograder.mutation`): print each one's table
+    """Mutation analysis of the named assignments (:mod:`autograder.audit.mutation`): print each one's table
     and write its HTML report to ``out``. 0 when every assignment reaches its declared mutation score,
     keeps every correct alternative's points and has no stale waiver; 1 otherwise."""
-    from autograder import mutation
+    from autograder.audit import mutation
     from autograder.reports import mutation_html
 
     failures = 0
@@ -168,7 +175,8 @@ def _every_tenth(done, total):
 def gradescope_command(course, name, out, python):
     """Write the Gradescope autograder archive of the assignment ``name`` to ``out`` (default
     ``dist/<assignment>_autograder.zip``) and print its path and size."""
-    from autograder import gradescope, images     # Docker's SDK and pip, only when packaging
+    from autograder.classroom import gradescope
+    from autograder.sandbox import images  # Docker's SDK and pip, only when packaging
 
     assignment = course.assignment(name)
     try:
@@ -184,10 +192,8 @@ def gradescope_command(course, name, out, python):
 def export_command(course, assignment_name, fmt, out, gradebook_path, roster):
     """Write the current grades of an assignment in the gradebook (never grading) as ``fmt`` to ``out``
     (default: :func:`exports.default_path`) and print what was written."""
-    from autograder.gradebook import FILE, Gradebook
-
     assignment = course.assignment(assignment_name)
-    path = Path(gradebook_path or course.root / FILE)
+    path = Path(gradebook_path or course.root / GRADEBOOK_FILE)
     if not path.is_file():     # Gradebook() would create an empty one
         raise CourseError(f"{path}: no gradebook there (`autograder batch` writes it)")
     out = out or exports.default_path(fmt, assignment)
@@ -198,7 +204,7 @@ def export_command(course, assignment_name, fmt, out, gradebook_path, roster):
 
 def similarity_command(course, folder, assignment_name, out, top, pattern):
     """Rank the pairs of a class's submissions in ``folder`` by their code's similarity beyond the
-    template (:mod:`autograder.similarity`); print the first ``top`` and write the HTML report to
+    template (:mod:`autograder.classroom.similarity`); print the first ``top`` and write the HTML report to
     ``out``. A submission that cannot be read is skipped, and the report says why."""
     assignment = course.assignment(assignment_name)
     try:
@@ -286,7 +292,7 @@ def main(argv=None):
         "export", help="write an assignment's grades from the gradebook as CSV, nbgrader or Gradescope CSV",
         description="Write the current grades of one assignment in the gradebook (no grading): a CSV "
                     "with a column per task, an nbgrader gradebook, or a CSV for Gradescope "
-                    "(autograder/exports.py documents each format).")
+                    "(autograder/classroom/exports.py documents each format).")
     export_parser.add_argument("--assignment", required=True, help="e.g. hw1 or hw1_autodiff")
     export_parser.add_argument("--to", required=True, choices=list(exports.FORMATS), help="the format")
     export_parser.add_argument("--out", type=Path, metavar="PATH",
@@ -306,7 +312,7 @@ def main(argv=None):
     batch_parser.add_argument("--gpus", action="store_true", help="the docker engine's GPU image and GPUs")
     batch_parser.add_argument("--gradebook", type=Path, metavar="PATH",
                               help="the SQLite gradebook (default: gradebook.sqlite in the course folder)")
-    batch_parser.add_argument("--student-pattern", default=batch.DEFAULT_PATTERN, metavar="REGEX",
+    batch_parser.add_argument("--student-pattern", default=DEFAULT_PATTERN, metavar="REGEX",
                               help="a regular expression with a group 'student', matched at the start of "
                                    "each submission's name (default: the name up to its first _ or .)")
     batch_parser.add_argument("--regrade", action="store_true",
@@ -314,11 +320,14 @@ def main(argv=None):
     batch_parser.add_argument("--retries", type=int, default=2,
                               help="retries of a failure on the grader's side (never of a student's own "
                                    "timeout or crash; default: 2)")
-    batch_parser.add_argument("--engine", choices=[*sandbox.ENGINES, "ray"], default="local",
-                              help="local or docker: the sandboxes of --workers processes here; ray: one Ray "
-                                   "task per submission on the cluster at --address, each in a container")
+    batch_parser.add_argument("--executor", choices=batch.EXECUTORS, default="processes",
+                              help="processes: --workers processes on this machine (the default); "
+                                   "ray: one Ray task per submission on the cluster at --address")
+    batch_parser.add_argument("--engine", choices=ENGINES,
+                              help="where student code runs on each worker (default: local for processes, "
+                                   "docker on a Ray cluster, whose nodes hold the sandbox's image)")
     batch_parser.add_argument("--address", metavar="ADDRESS",
-                              help="the Ray cluster's address (host:port of its head), with --engine ray")
+                              help="the Ray cluster's address (host:port of its head), with --executor ray")
     similarity_parser = commands.add_parser(
         "similarity", help="rank pairs of a class's submissions by code similarity (MOSS-style)",
         description="Fingerprint each submission's code by winnowing, leave out what the template holds, "
@@ -331,10 +340,10 @@ def main(argv=None):
                                    help="the HTML report (default: similarity.html)")
     similarity_parser.add_argument("--top", type=int, default=similarity.TOP, metavar="N",
                                    help=f"pairs printed and shown side by side (default: {similarity.TOP})")
-    similarity_parser.add_argument("--student-pattern", default=batch.DEFAULT_PATTERN, metavar="REGEX",
+    similarity_parser.add_argument("--student-pattern", default=DEFAULT_PATTERN, metavar="REGEX",
                                    help="as for batch: a regular expression with a group 'student'")
     for sub in (grade_parser, check_parser):
-        sub.add_argument("--engine", choices=sandbox.ENGINES, default="local",
+        sub.add_argument("--engine", choices=ENGINES, default="local",
                          help="where student code runs: a process on this machine (local, the default) or a "
                               "container of the sandbox image (docker; `make images` builds it)")
     args = parser.parse_args(argv)
@@ -350,11 +359,13 @@ def main(argv=None):
         if args.command == "check-course":
             return check_course_command(course, args.assignments, args.engine)
         if args.command == "batch":
-            if (args.engine == "ray") != (args.address is not None):
-                batch_parser.error("--engine ray and --address go together")
-            return batch_command(course, args.submissions, args.assignment, args.engine, args.workers,
-                                 args.gpus, args.gradebook, args.student_pattern, args.regrade, args.retries,
-                                 args.address)
+            if (args.executor == "ray") != (args.address is not None):
+                batch_parser.error("--executor ray and --address go together")
+            engine = args.engine or ("docker" if args.executor == "ray" else "local")
+            return batch_command(course, args.submissions, args.assignment, executor=args.executor,
+                                 engine=engine, workers=args.workers, gpus=args.gpus, gradebook_path=args.gradebook,
+                                 pattern=args.student_pattern, regrade=args.regrade, retries=args.retries,
+                                 address=args.address)
         if args.command == "mutate":
             if not args.all and not args.assignments:
                 mutate_parser.error("name an assignment (e.g. hw1) or pass --all")
@@ -371,6 +382,6 @@ def main(argv=None):
             release_parser.error("name an assignment (e.g. hw1) or pass --all")
         return release_command(course, None if args.all else args.assignments,
                                check=args.check, zip_out=args.out if args.zip else None)
-    except (CourseError, MarkerError, sandbox.EngineError) as error:
+    except (CourseError, MarkerError, EngineError) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2

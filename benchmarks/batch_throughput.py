@@ -31,9 +31,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder import batch
-from autograder.course import Course
-from autograder.gradebook import Gradebook
+from autograder.classroom import batch, discovery
+from autograder.classroom.gradebook import Gradebook
+from autograder.course.model import Course
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SCALING_TARGET, RAY_TARGET = 0.85, 0.10
@@ -74,7 +74,7 @@ def main():
         folder = Path(folder)
         (folder / "class").mkdir()
         make_class(course, hw1, folder / "class", args.students)
-        submissions = batch.discover(folder / "class")
+        submissions = discovery.discover(folder / "class")
         timed(course, hw1, submissions[:WARM_UP], folder, engine=args.engine, workers=2)
         with ray_cluster() as address:
             started, runs = rounds(course, hw1, submissions, folder, args.engine, args.repeats, address)
@@ -95,9 +95,9 @@ def rounds(course, assignment, submissions, folder, engine, repeats, address):
         return seconds
 
     print("Ray, just started:", flush=True)
-    started = run(address=address)
+    started = run(executor="ray", address=address)
     configurations = {"1 worker": {"workers": 1}, "2 workers": {"workers": 2},
-                      "Ray, warm": {"address": address}}
+                      "Ray, warm": {"executor": "ray", "address": address}}
     runs = {name: [] for name in configurations}
     for number in range(1, repeats + 1):
         for name in list(configurations)[::1 if number % 2 else -1]:    # a drift falls on all

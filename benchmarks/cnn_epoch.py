@@ -12,8 +12,9 @@ import numpy as np
 import torch
 
 import mytorch
-from harness import batch_order, fashion_mnist_float32, report, time_epochs
 from mytorch import models, nn, optim
+
+from harness import batch_order, fashion_mnist_float32, report, time_epochs
 
 
 def torch_cnn():

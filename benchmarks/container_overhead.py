@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.course import Course
-from autograder.grade import Grader
-from autograder.sandbox import ENGINES
+from autograder.course.model import Course
+from autograder.grading.grader import Grader
+from autograder.sandbox.engines import ENGINES
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 1.5

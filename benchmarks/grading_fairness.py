@@ -1,7 +1,7 @@
 """How fairly the grader judges, measured in one run with the real grader (local engine):
 
 - the reference earns every point and the untouched template none;
-- trivial implementations (``autograder.variants.TRIVIAL``: every region of a task returns None,
+- trivial implementations (``autograder.audit.variants.TRIVIAL``: every region of a task returns None,
   its first argument, zeros like it, True or False) earn none of their task's points: target 0;
 - the correct alternatives of each assignment's ``hidden/alternatives`` lose no point: target 0;
 - grading is deterministic: the reference graded twice gives the same report.
@@ -14,9 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import variants
-from autograder.course import Course
-from autograder.grade import Grader
+from autograder.audit import variants
+from autograder.course.model import Course
+from autograder.grading.grader import Grader
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 import mytorch
-from harness import batch_order, fashion_mnist_float32, report, time_epochs
 from mytorch import nn, optim
+
+from harness import batch_order, fashion_mnist_float32, report, time_epochs
 
 SIZES = [784, 256, 128, 10]
 LR, BETAS, EPS = 1e-3, (0.9, 0.999), 1e-8

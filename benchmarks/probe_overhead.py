@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.local_sandbox import LocalSandbox
+from autograder.sandbox.local import LocalSandbox
 
 CALLS = 200
 TARGET_MS = 5.0

@@ -12,8 +12,9 @@ import shutil
 import docker
 import pytest
 
-from autograder import images
-from autograder.grade import Grader
+from autograder.grading.grader import Grader
+from autograder.sandbox import images
+
 from submissions import COURSE
 
 

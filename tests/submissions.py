@@ -3,7 +3,7 @@ files, as a student would hand them in, and the same with one deliberate change.
 import shutil
 from pathlib import Path
 
-from autograder.course import Course
+from autograder.course.model import Course
 
 COURSE = Course(Path(__file__).resolve().parents[1])
 

@@ -1,4 +1,4 @@
-"""Every format a :class:`~autograder.results.GradingResult` is written in, and the view each
+"""Every format a :class:`~autograder.grading.results.GradingResult` is written in, and the view each
 one is written for.
 
 Each module has ``write(result, path)``, ``render(result)`` (the text it writes), its standard

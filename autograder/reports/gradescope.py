@@ -20,7 +20,7 @@ Our choices among the specification's fields:
   while students with an extension still submit. The specification adds that while a
   test is hidden the student does not see the total score either; instructors see
   everything at all times. The output of a hidden test is its outcome alone (see
-  :func:`~autograder.results.student_feedback`), also after publication.
+  :func:`~autograder.grading.results.student_feedback`), also after publication.
 - Every ``output`` is the student's view (:data:`VIEW`): each test's ``feedback`` and the result's,
   as the grader filtered them. The sandbox's isolation, its detections and the flags for review
   are the instructor's and never appear here, not even hidden; ``autograder grade`` prints the
@@ -32,9 +32,9 @@ beside this module describes the file, and the tests validate every write agains
 import json
 from pathlib import Path
 
-from autograder.course import TASK_ID
+from autograder.course.model import TASK_ID
+from autograder.grading.results import task_number
 from autograder.reports.text import printable
-from autograder.results import task_number
 
 FILE_NAME = "results.json"
 VIEW = "student"

@@ -18,8 +18,15 @@ import base64
 import html
 from pathlib import Path
 
-from autograder.reports.text import (failures_first, outcome, points, printable, shown_feedback,
-                                     task_summaries, total)
+from autograder.reports.text import (
+    failures_first,
+    outcome,
+    points,
+    printable,
+    shown_feedback,
+    task_summaries,
+    total,
+)
 
 FILE_NAME = "feedback.html"
 VIEW = "student"

@@ -15,8 +15,15 @@ import textwrap
 from pathlib import Path
 from urllib.parse import quote
 
-from autograder.reports.text import (failures_first, outcome, points, printable, shown_feedback,
-                                     task_summaries, total)
+from autograder.reports.text import (
+    failures_first,
+    outcome,
+    points,
+    printable,
+    shown_feedback,
+    task_summaries,
+    total,
+)
 
 FILE_NAME = "feedback.md"
 VIEW = "student"

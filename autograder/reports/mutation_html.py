@@ -5,7 +5,7 @@ correct alternatives that lost points.
 Every piece of text is escaped; the page loads nothing and runs no script (the feedback page's
 Content-Security-Policy).
 """
-from autograder.mutation import KINDS
+from autograder.audit.mutation import KINDS
 from autograder.reports.html import POLICY, STYLE, escape
 
 FILE_NAME = "mutation.html"

@@ -1,8 +1,8 @@
 """Plain-text score tables for a terminal: one submission's scores by task (:func:`render`)
 and a class's scores side by side (:func:`class_table`). Columns are aligned with spaces,
 text to the left and numbers to the right; nothing in them varies between runs."""
+from autograder.grading.results import task_number, task_order
 from autograder.reports.text import points, printable, task_rows, total
-from autograder.results import task_number, task_order
 
 
 def align(rows, numeric):

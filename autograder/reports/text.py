@@ -1,12 +1,12 @@
 """The text that every report shares: points as people read them, the safe form of student
 text, the per-task summary, the order in which the feedback pages show the tests (failures
 first) and the instructor's notes by heading. What a student may read of a test is computed
-once, by the grader: :func:`autograder.results.student_feedback`."""
+once, by the grader: :func:`autograder.grading.results.student_feedback`."""
 import re
 from dataclasses import dataclass
 
-from autograder.course import TASK_ID
-from autograder.results import task_number
+from autograder.course.model import TASK_ID
+from autograder.grading.results import task_number
 
 # Characters kept as they are: printable text, and tab and line breaks where lines are allowed.
 # Everything else (C0/C1 control characters such as a terminal escape, lone surrogates, U+FFFE/FFFF)
@@ -34,7 +34,7 @@ def _escape(code):
 
 
 def instructor_sections(result, isolation=True):
-    """[(heading, lines)] of the result's :class:`~autograder.results.InstructorNotes`, the empty
+    """[(heading, lines)] of the result's :class:`~autograder.grading.results.InstructorNotes`, the empty
     ones left out, in the order a reviewer reads them: the flags, the detections and, unless
     ``isolation`` is False (the same for every submission), the sandbox's isolation."""
     notes = result.instructor
@@ -49,7 +49,7 @@ class TaskSummary:
 
     task:      its id ("task1_3"), or the id of a check of the submission as a whole ("submission").
     title:     its title ("" where the result has none).
-    score, max_score: summed over its tests (:meth:`~autograder.results.GradingResult.by_task`).
+    score, max_score: summed over its tests (:meth:`~autograder.grading.results.GradingResult.by_task`).
     tests:     its TestResults, in the result's order.
     """
     task: str

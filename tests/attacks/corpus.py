@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from mytorch.data import fashion_mnist
+
 from submissions import COURSE, copy_of
 
 CORPUS = Path(__file__).resolve().parent

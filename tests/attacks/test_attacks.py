@@ -19,11 +19,13 @@ import jsonschema
 import pytest
 
 from autograder import reports
-from autograder.grade import Grader
+from autograder.grading.grader import Grader
 from autograder.reports import gradescope
-from autograder.sandbox import Limits, make_sandbox
-from corpus import SECURITY, attacks, with_table
+from autograder.sandbox.engines import make_sandbox
+from autograder.sandbox.limits import Limits
 from mytorch.data import fashion_mnist
+
+from corpus import SECURITY, attacks, with_table
 from submissions import COURSE, reference_copy, template_copy
 
 CORPUS = attacks()

@@ -8,7 +8,8 @@ import sys
 import time
 import zipfile
 
-from autograder.gradebook import Gradebook
+from autograder.classroom.gradebook import Gradebook
+
 from test_batch import HW1, SCORES, SOURCES
 
 STUDENTS = 100

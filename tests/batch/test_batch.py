@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
-from autograder.gradebook import Gradebook, content_hash
+from autograder.classroom import batch, discovery
+from autograder.classroom.gradebook import Gradebook, content_hash
+
 from submissions import COURSE, copy_of
 
 HW1 = COURSE.assignment("hw1")
@@ -51,22 +52,22 @@ def test_discover_reads_the_student_from_the_name_or_a_gradescope_export(tmp_pat
     hand_in(folder, "doejane", "template", "doejane_12345_67890_hw1.zip")
     hand_in(folder, "roe", "template", "roe.zip")
     (folder / "notes.txt").write_text("not a submission")
-    assert [s.student for s in batch.discover(folder)] == ["doejane", "roe"]
+    assert [s.student for s in discovery.discover(folder)] == ["doejane", "roe"]
     with pytest.raises(ValueError, match=r"roe.zip: the student pattern .* does not match its name"):
-        batch.discover(folder, r"(?P<student>\w+?)_\d+_\d+_")     # Canvas's names only
+        discovery.discover(folder, r"(?P<student>\w+?)_\d+_\d+_")     # Canvas's names only
     export = tmp_path / "gradescope"
     (export / "submission_111").mkdir(parents=True)
     copy_of(HW1, HW1.folder, export / "submission_111")
     (export / "submission_metadata.yml").write_text(
         ":submission_111:\n  :submitters:\n  - :name: Jane Doe\n    :email: jane@example.edu\n")
-    [submission] = batch.discover(export)
+    [submission] = discovery.discover(export)
     assert submission.student == "Jane Doe" and submission.content == content_hash(export / "submission_111")
 
 
 def test_a_class_is_graded_once_and_a_second_run_grades_nothing(klass, tmp_path):
     folder, kinds = klass
     gradebook = Gradebook(tmp_path / "grades.sqlite")
-    submissions = batch.discover(folder)
+    submissions = discovery.discover(folder)
     summary = batch.grade_class(COURSE, HW1, submissions, gradebook, workers=2, progress=False)
     assert summary.scores == {student: SCORES[kind] for student, kind in kinds.items()} and not summary.failed
     assert {s: g.score for s, g in gradebook.latest(HW1.name).items()} == summary.scores
@@ -78,7 +79,7 @@ def test_a_class_is_graded_once_and_a_second_run_grades_nothing(klass, tmp_path)
 def test_a_regrade_keeps_the_history(klass, tmp_path):
     folder, kinds = klass
     gradebook = Gradebook(tmp_path / "grades.sqlite")
-    submissions = batch.discover(folder)[:2]
+    submissions = discovery.discover(folder)[:2]
     batch.grade_class(COURSE, HW1, submissions, gradebook, progress=False)
     batch.grade_class(COURSE, HW1, submissions, gradebook, regrade=True, progress=False)
     history = gradebook.grades(HW1.name, history=True)
@@ -88,7 +89,7 @@ def test_a_regrade_keeps_the_history(klass, tmp_path):
 def test_a_result_committed_twice_stays_one_grade(klass, tmp_path):
     folder, _ = klass
     gradebook = Gradebook(tmp_path / "grades.sqlite")
-    [submission] = batch.discover(folder)[:1]
+    [submission] = discovery.discover(folder)[:1]
     result = batch.grade_class(COURSE, HW1, [submission], gradebook, progress=False)
     grade = gradebook.latest(HW1.name)[submission.student]
     assert result.scores
@@ -120,7 +121,7 @@ def test_a_killed_batch_resumes_with_what_is_missing_and_duplicates_nothing(klas
 def test_a_worker_killed_mid_batch_is_a_failure_of_the_graders_retried_until_all_are_graded(klass, tmp_path):
     folder, kinds = klass
     gradebook = Gradebook(tmp_path / "grades.sqlite")
-    submissions = batch.discover(folder)
+    submissions = discovery.discover(folder)
     killed = threading.Event()
 
     def kill_a_worker():

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from autograder import batch
-from autograder.gradebook import Gradebook
+from autograder.classroom import batch, discovery
+from autograder.classroom.gradebook import Gradebook
+
 from submissions import COURSE
 from test_batch import HW1, SCORES, klass  # noqa: F401  (klass: a fixture)
 
@@ -44,8 +45,8 @@ def test_a_class_graded_on_the_cluster_survives_a_killed_worker_node_exactly_onc
 
     killer = threading.Thread(target=kill_a_worker_node, daemon=True)
     killer.start()
-    summary = batch.grade_class(COURSE, HW1, batch.discover(folder), gradebook, engine="docker",
-                                address=made.address, progress=False)
+    summary = batch.grade_class(COURSE, HW1, discovery.discover(folder), gradebook, executor="ray",
+                                engine="docker", address=made.address, progress=False)
     killer.join(timeout=60)
     assert killed.is_set() and not summary.failed
     grades = gradebook.grades(HW1.name, history=True)

@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 import yaml
 
-from autograder.course import Course
+from autograder.course.model import Course
 
 ROOT = Path(__file__).resolve().parents[2]
 CI = ROOT / "infra" / "ci"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import release, solutions
-from autograder.course import Course
+from autograder.course import release, solutions
+from autograder.course.model import Course
 
 COURSE = Course(Path(__file__).resolve().parents[2])
 ASSIGNMENTS = COURSE.assignments

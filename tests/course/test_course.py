@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from autograder.course import AccuracyCurve, Assignment, Course, CourseError
+from autograder.course.model import AccuracyCurve, Assignment, Course, CourseError
 
 MINIMAL = '''
 [assignment]

@@ -13,8 +13,9 @@ import zipfile
 
 import pytest
 
-from autograder import handin, release
-from autograder.submission import WEIGHT_SUFFIXES, IntakeLimits
+from autograder.course import handin, release
+from autograder.grading.submission import WEIGHT_SUFFIXES, IntakeLimits
+
 from submissions import COURSE
 
 HW1, HW4 = COURSE.assignment("hw1"), COURSE.assignment("hw4")

@@ -7,8 +7,11 @@ import re
 
 import pytest
 
-from autograder import cli, handouts, images, release
-from autograder.course import Course, CourseError
+from autograder import cli
+from autograder.course import handouts, release
+from autograder.course.model import Course, CourseError
+from autograder.sandbox import images
+
 from submissions import COURSE
 
 BLOCKS = "".join(f"\n## {name}\n\n<!-- BEGIN GENERATED {name} -->\nstale text\n<!-- END GENERATED -->\n"

@@ -24,8 +24,10 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import recording, variants
-from autograder.grade import Grader
+from autograder.audit import variants
+from autograder.course import recording
+from autograder.grading.grader import Grader
+
 from submissions import COURSE, reference_copy, template_copy
 
 ASSIGNMENTS = ["hw1", "hw2", "hw3", pytest.param("hw4", marks=pytest.mark.slow)]   # hw4's grades train

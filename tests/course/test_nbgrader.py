@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import notebooks
-from autograder.course import Course, CourseError
+from autograder.course import notebooks
+from autograder.course.model import Course, CourseError
 
 COURSE = Course(Path(__file__).resolve().parents[2])
 ASSIGNMENT = COURSE.assignment("hw4")

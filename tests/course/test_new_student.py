@@ -15,7 +15,9 @@ import zipfile
 
 import pytest
 
-from autograder import handin, release, variants
+from autograder.audit import variants
+from autograder.course import handin, release
+
 from submissions import COURSE
 
 ASSIGNMENT = COURSE.assignment("hw1")

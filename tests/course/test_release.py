@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli, release, solutions
-from autograder.course import Course, CourseError
+from autograder import cli
+from autograder.course import release, solutions
+from autograder.course.model import Course, CourseError
 
 COURSE = Course(Path(__file__).resolve().parents[2])
 

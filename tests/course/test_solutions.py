@@ -1,8 +1,8 @@
 """The solution-region grammar: parsing, stubbing, keeping, and malformed markers."""
 import pytest
 
-from autograder import solutions
-from autograder.course import Task
+from autograder.course import solutions
+from autograder.course.model import Task
 
 SOURCE = '''def f(x):
     """Double x."""

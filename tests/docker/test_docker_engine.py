@@ -8,9 +8,11 @@ import os
 
 import pytest
 
-from autograder import docker_sandbox, images
-from autograder.docker_sandbox import DockerSandbox
-from autograder.sandbox import EngineError, Limits
+from autograder.sandbox import docker as docker_sandbox
+from autograder.sandbox import images
+from autograder.sandbox.box import EngineError
+from autograder.sandbox.docker import DockerSandbox
+from autograder.sandbox.limits import Limits
 
 STALE = "mytorch-sandbox:stale-for-test"
 PROBES = '''

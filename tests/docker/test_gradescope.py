@@ -17,8 +17,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder import cli, images
+from autograder import cli
 from autograder.reports import gradescope as results_format
+from autograder.sandbox import images
+
 from submissions import COURSE, reference_copy, template_copy
 
 HW1 = COURSE.assignment("hw1")
@@ -155,7 +157,7 @@ def test_the_untouched_template_scores_nothing(gradescope, tmp_path):
 
 def test_student_code_cannot_read_the_grader_or_the_reference(gradescope, tmp_path):
     found, grader = run(gradescope, "sh", "-c", "ls /autograder/source/.venv/lib/python3*/site-packages/"
-                                                "autograder/grade.py")
+                                                "autograder/grading/grader.py")
     secrets = {"grader": grader.strip(), "reference": "/autograder/source/reference/mytorch/__init__.py",
                "probes": f"/autograder/source/assignments/{HW1.name}/hidden/probes.py"}
     assert found == 0 and all(run(gradescope, "test", "-s", path)[0] == 0 for path in secrets.values())

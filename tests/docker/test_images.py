@@ -11,7 +11,7 @@ import textwrap
 import docker
 import pytest
 
-from autograder import images
+from autograder.sandbox import images
 from mytorch.data import fashion_mnist
 
 
@@ -128,7 +128,7 @@ def gpu_image(docker_client):
     try:
         return docker_client.images.get(images.GPU_IMAGE)
     except docker.errors.ImageNotFound:
-        pytest.skip(f"{images.GPU_IMAGE} is not built (python -m autograder.images gpu)")
+        pytest.skip(f"{images.GPU_IMAGE} is not built (python -m autograder.sandbox.images gpu)")
 
 
 def test_the_gpu_image_imports_cupy_without_a_device(docker_client, gpu_image):

@@ -9,12 +9,16 @@ import shutil
 from datetime import datetime
 
 import pytest
-from nbgrader.api import Grade, Gradebook as NbgraderGradebook
+from nbgrader.api import Grade
+from nbgrader.api import Gradebook as NbgraderGradebook
 
-from autograder import cli, exports, notebooks
-from autograder.course import Task
-from autograder.gradebook import Gradebook
-from autograder.results import GradingResult, TestResult
+from autograder import cli
+from autograder.classroom import exports
+from autograder.classroom.gradebook import Gradebook
+from autograder.course import notebooks
+from autograder.course.model import Task
+from autograder.grading.results import GradingResult, TestResult
+
 from submissions import COURSE
 
 HW1, HW4 = COURSE.assignment("hw1"), COURSE.assignment("hw4")

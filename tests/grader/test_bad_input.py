@@ -24,11 +24,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder.course import CourseError
-from autograder.grade import Grader
-from autograder.local_sandbox import LocalSandbox
-from autograder.sandbox import Limits
-from autograder.submission import IntakeLimits
+from autograder.course.model import CourseError
+from autograder.grading.grader import Grader
+from autograder.grading.submission import IntakeLimits
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.local import LocalSandbox
+
 from submissions import COURSE, reference_copy, replace
 
 HW3 = COURSE.assignment("hw3")

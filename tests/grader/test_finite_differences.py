@@ -3,7 +3,7 @@ kinks, and failure messages that name the worst index, both values and a likely 
 import numpy as np
 import pytest
 
-from autograder import finite_differences as fd
+from autograder.sandbox.harness import finite_differences as fd
 
 
 def product(x, y):

@@ -19,10 +19,16 @@ import zipfile
 import numpy
 import pytest
 
-from autograder import cli, docker_sandbox, redaction, reports, solutions, verdicts
-from autograder.course import AccuracyCurve, Course, CourseError
-from autograder.grade import Grader
-from autograder.sandbox import Limits, ProbeOutcome, make_sandbox
+from autograder import cli, reports
+from autograder.course import solutions
+from autograder.course.model import AccuracyCurve, Course, CourseError
+from autograder.grading import redaction, verdicts
+from autograder.grading.grader import Grader
+from autograder.sandbox import docker as docker_sandbox
+from autograder.sandbox.engines import make_sandbox
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.replies import ProbeOutcome
+
 from submissions import COURSE, reference_copy, replace, template_copy
 
 FAST = ["hw1", "hw2", "hw3"]        # hw4 trains networks: its reference is graded once, as slow

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from autograder import heldout
-from autograder.heldout import HeldOut
+from autograder.grading import heldout
+from autograder.grading.heldout import HeldOut
 from mytorch.data import fashion_mnist, idx
 
 

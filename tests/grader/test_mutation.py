@@ -12,9 +12,11 @@ import shutil
 
 import pytest
 
-from autograder import cli, mutants, mutation, variants
-from autograder.course import CourseError
+from autograder import cli
+from autograder.audit import mutants, mutation, variants
+from autograder.course.model import CourseError
 from autograder.reports import mutation_html
+
 from submissions import COURSE
 
 SITE = variants.Site("mytorch/ops/example.py", "Example.backward", "task1_1")

@@ -6,10 +6,13 @@ import textwrap
 import numpy as np
 import pytest
 
-from autograder import cli, release, solutions, verdicts
-from autograder.course import Course
-from autograder.leaks import solution_leaks
-from autograder.redaction import MARKER, MIN_RUN, Redactor
+from autograder import cli
+from autograder.audit.leaks import solution_leaks
+from autograder.course import release, solutions
+from autograder.course.model import Course
+from autograder.grading import verdicts
+from autograder.grading.redaction import MARKER, MIN_RUN, Redactor
+
 from submissions import COURSE, template_copy
 
 SOLUTION_CANARY = "canary_of_the_solution_4f1d9e_a07c5b"
@@ -278,3 +281,12 @@ def test_check_course_fails_on_solution_code_in_the_sandbox(tmp_path, capsys):
     assert "solution code in the sandbox: assignments/hw1_first/hidden/probes.py, lines 18-20" in out
     course = make_course(tmp_path / "sound")
     assert cli.main(["--course", str(course.root), "check-course", "hw1"]) == 0, capsys.readouterr().out
+
+
+def test_check_course_names_a_probe_that_rewards_the_untouched_template(tmp_path, capsys):
+    lenient = '\n\n@probe("task1_1")\ndef totals_of_nothing():\n    return {"totals": []}\n'
+    course = make_course(tmp_path / "lenient", probes=PROBES + lenient)
+    assert cli.main(["--course", str(course.root), "check-course", "hw1"]) == 1
+    out = capsys.readouterr().out
+    assert "hw1_first: FAILED (reference 10/10" in out and "template 5 in" in out
+    assert "  Task 1.1: part one of hw1 — totals of nothing gives the untouched template 5 of 5\n" in out, out

@@ -13,10 +13,15 @@ import jsonschema
 import pytest
 
 from autograder import reports
+from autograder.grading.results import (
+    HIDDEN_FEEDBACK_CHARS,
+    GradingResult,
+    InstructorNotes,
+    TestResult,
+    student_feedback,
+)
 from autograder.reports import gradescope, html, instructor, json_report, markdown, plots, table
 from autograder.reports.text import failures_first, task_summaries
-from autograder.results import (HIDDEN_FEEDBACK_CHARS, GradingResult, InstructorNotes, TestResult,
-                                student_feedback)
 
 PAYLOAD = '<script>alert("pwned")</script>'
 HIDDEN_SUMMARY = "param1: differs at index (2,) by a relative error of 3.1e-02"

@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from autograder.gradebook import Gradebook
-from autograder.results import (HIDDEN_FEEDBACK_CHARS, WITHHELD, GradingResult, InstructorNotes, TestResult,
-                                student_feedback, task_number, task_order)
+from autograder.classroom.gradebook import Gradebook
+from autograder.grading.results import (
+    HIDDEN_FEEDBACK_CHARS,
+    WITHHELD,
+    GradingResult,
+    InstructorNotes,
+    TestResult,
+    student_feedback,
+    task_number,
+    task_order,
+)
 
 
 def passed(name, task="task1_1", points=5.0, hidden=False):

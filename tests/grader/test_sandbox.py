@@ -22,17 +22,20 @@ import docker
 import numpy as np
 import pytest
 
-from autograder import docker_sandbox, images
-from autograder import sandbox_runner as runner
-from autograder.course import Course
-from autograder.docker_sandbox import DockerSandbox
-from autograder.local_sandbox import SANDBOX_UIDS, LocalSandbox
-from autograder.sandbox import EngineError, Limits, Session
+from autograder.course.model import Course
+from autograder.sandbox import docker as docker_sandbox
+from autograder.sandbox import images
+from autograder.sandbox.box import EngineError
+from autograder.sandbox.docker import DockerSandbox
+from autograder.sandbox.harness import launch
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.local import SANDBOX_UIDS, LocalSandbox
+from autograder.sandbox.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = LocalSandbox()
 ENGINES = {"local": LocalSandbox, "docker": DockerSandbox}
-WORKDIR = {"local": runner.WORKDIR, "docker": docker_sandbox.WORKDIR}   # where the sandbox sees it
+WORKDIR = {"local": launch.WORKDIR, "docker": docker_sandbox.WORKDIR}   # where the sandbox sees it
 as_root = pytest.mark.skipif(os.geteuid() != 0 or not SANDBOX.fully_isolated,
                              reason="needs root and namespaces (a uid per session); the grader's machine has "
                                     "both")
@@ -628,7 +631,7 @@ def test_a_probe_module_that_fails_to_import_is_reported(engine, workdir, probes
 
 @pytest.mark.parametrize("weight", [0, -1, True, "2", float("nan"), 1e9])
 def test_a_probes_weight_is_a_positive_number(weight):
-    from autograder import probing
+    from autograder.sandbox.harness import probing
     with pytest.raises(ValueError, match="weight must be a number in"):
         probing.probe("task3_1", weight=weight)
 

@@ -16,10 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import release
-from autograder import submission as intake
-from autograder.course import Course
-from autograder.submission import IntakeLimits, Submission, SubmissionError, build_workspace, read_submission
+from autograder.course import release
+from autograder.course.model import Course
+from autograder.grading import submission as intake
+from autograder.grading.submission import (
+    IntakeLimits,
+    Submission,
+    SubmissionError,
+    build_workspace,
+    read_submission,
+)
 
 COURSE = Course(Path(__file__).resolve().parents[2])
 HW3 = COURSE.assignment("hw3")

@@ -1,5 +1,5 @@
 """Code that does nothing earns nothing: for every task of every assignment, each trivial
-implementation of ``autograder.variants.TRIVIAL`` (every region of the task returns None, its first
+implementation of ``autograder.audit.variants.TRIVIAL`` (every region of the task returns None, its first
 argument, zeros like it, True or False) gets 0 of the task's points from the real grader.
 
 A probe that credits accepting correct input must also check that wrong input is rejected, and a
@@ -7,7 +7,8 @@ probe of an update must check that something changed: otherwise one of these ear
 """
 import pytest
 
-from autograder import variants
+from autograder.audit import variants
+
 from submissions import COURSE
 
 

@@ -3,8 +3,8 @@ accuracy along a curve; hidden messages never show the expected values."""
 import numpy as np
 import pytest
 
-from autograder import verdicts
-from autograder.course import AccuracyCurve
+from autograder.course.model import AccuracyCurve
+from autograder.grading import verdicts
 
 EXPECTED = {"w": np.array([[1.0, 2.0], [3.0, 4.0]]), "steps": np.array([3, 4]), "ok": True,
             "dtype": "float64"}

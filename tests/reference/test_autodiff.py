@@ -2,10 +2,12 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mytorch
 from mytorch.autodiff import Function, grad, jacobian, jvp, vjp
+
 from oracle import assert_close
 
 

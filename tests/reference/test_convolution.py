@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mytorch
-from helpers import assert_jvp_matches_vjp, distinct_values
 from mytorch.ops.convolution import Conv2d, MaxPool2d, conv2d, max_pool2d, output_size
+
+from helpers import assert_jvp_matches_vjp, distinct_values
 from oracle import assert_matches_torch
 
 seeds = st.integers(0, 2**32 - 1)

@@ -20,9 +20,20 @@ import numpy as np
 import pytest
 
 import mytorch
-from mytorch.data import (CLASSES, ChecksumError, DataLoader, IDXError, TensorDataset, circles,
-                          find_fashion_mnist, load_fashion_mnist, read_idx, spiral, xor)
-from mytorch.data import fashion_mnist
+from mytorch.data import (
+    CLASSES,
+    ChecksumError,
+    DataLoader,
+    IDXError,
+    TensorDataset,
+    circles,
+    fashion_mnist,
+    find_fashion_mnist,
+    load_fashion_mnist,
+    read_idx,
+    spiral,
+    xor,
+)
 from mytorch.data.fashion_mnist import FILES, SPLITS, SYSTEM_DIR
 
 TRAIN_FILES, TEST_FILES = SPLITS[True], SPLITS[False]

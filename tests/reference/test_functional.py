@@ -3,11 +3,13 @@ bias, max_pool2d, dropout and the re-exported activations (losses: test_losses.p
 import numpy as np
 import pytest
 import torch.nn.functional as TF
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import mytorch
 import mytorch.nn.functional as F
+
 from helpers import assert_jvp_matches_vjp, distinct_values
 from oracle import assert_matches_torch
 

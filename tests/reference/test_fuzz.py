@@ -44,10 +44,12 @@ from typing import Callable
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, broadcastable_shapes
 
 import mytorch
+
 from oracle import assert_matches_torch
 
 MAX_LEAVES, MAX_STEPS, MAX_SIZE, MAX_ABS = 3, 6, 1000, 1e3

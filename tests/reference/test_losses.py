@@ -3,13 +3,15 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import mytorch
 import mytorch.nn.functional as F
-from helpers import assert_jvp_matches_vjp, to_torch
 from mytorch import nn
+
+from helpers import assert_jvp_matches_vjp, to_torch
 from oracle import assert_matches_torch
 
 REDUCTIONS = ["mean", "sum", "none"]

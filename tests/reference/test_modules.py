@@ -8,8 +8,9 @@ import pytest
 import torch
 
 import mytorch
-from helpers import distinct_values, to_torch
 from mytorch import nn
+
+from helpers import distinct_values, to_torch
 from oracle import assert_matches_torch
 
 F64 = mytorch.float64

@@ -6,10 +6,12 @@ values are drawn inside each operation's domain and away from its kinks.
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import mytorch
+
 from oracle import assert_matches_torch
 
 settings.register_profile("ops", max_examples=30, deadline=None)

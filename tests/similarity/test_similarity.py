@@ -1,4 +1,4 @@
-"""Code similarity (autograder.similarity): winnowing's properties, a class with a disguised copy,
+"""Code similarity (autograder.classroom.similarity): winnowing's properties, a class with a disguised copy,
 template exclusion, the report's escaping, and `autograder similarity` on a folder of zips."""
 import html
 import io
@@ -14,8 +14,10 @@ import zipfile
 
 import pytest
 
-from autograder import cli, similarity
-from autograder.similarity import Document, compare, fingerprints
+from autograder import cli
+from autograder.classroom import similarity
+from autograder.classroom.similarity import Document, compare, fingerprints
+
 from submissions import COURSE, reference_copy, replace, template_copy
 
 HW1 = COURSE.assignment("hw1")
