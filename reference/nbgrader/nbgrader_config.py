@@ -2,7 +2,7 @@
 
 ``source/<assignment>/`` holds each notebook with its solutions, hidden tests and model answers.
 ``autograder release`` runs ``nbgrader generate_assignment`` on a temporary copy of this folder
-and ships the result as ``assignments/<assignment>/<notebook>`` (see ``autograder/notebooks.py``),
+and ships the result as ``assignments/<assignment>/<notebook>`` (see ``autograder/course/notebooks.py``),
 so nothing that nbgrader generates (``release/``, ``gradebook.db``, ...) belongs here.
 """
 from pathlib import Path
