@@ -28,11 +28,14 @@ in haste would be.
 """
 import re
 from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from autograder.course import solutions
+from autograder.course.model import Assignment, Course
 from autograder.grading.redaction import (
     MIN_RUN,
     Fingerprints,
@@ -44,11 +47,15 @@ from autograder.grading.redaction import (
 )
 from autograder.sandbox.harness import HARNESS_FILES
 
+if TYPE_CHECKING:
+    from autograder.grading.grader import Grader
+
 LEAST_WORDS = 3          # a line with fewer words (names, numbers, keywords) is trivial
 WORD = re.compile(r"\w+")
 
 
-def significant_lines(lines, first=1, public=frozenset()):
+def significant_lines(lines: Iterable[str], first: int = 1,
+                      public: Collection[str] = frozenset()) -> list[tuple[int, str]]:
     """``[(line number, the line with its whitespace collapsed)]`` of the lines that count, numbered
     from ``first``: no blank line, no comment, no line of fewer than LEAST_WORDS words, and no line
     of the set ``public`` (collapsed lines that students are given)."""
@@ -64,8 +71,9 @@ class Source:
     """Text compared line by line: its significant lines joined by spaces, where each of them lies
     in that text, the hashes of its k-grams (normalised as :mod:`autograder.grading.redaction` does), and
     its description."""
+    lines: list[tuple[int, int, int]]     # (line number, start, end in the text) of each significant line
 
-    def __init__(self, what, lines):
+    def __init__(self, what: str, lines: Sequence[tuple[int, str]]) -> None:
         self.what, self.text, self.lines = what, " ".join(text for _, text in lines), []
         at = 0
         for number, text in lines:
@@ -74,28 +82,29 @@ class Source:
         codes, self.origin = normalise(self.text)
         self.hashes = kgram_hashes(codes, MIN_RUN)
 
-    def span(self, position):
+    def span(self, position: int) -> tuple[int, int]:
         """``(start, end)`` in the text of the k-gram whose hash is ``hashes[position]``."""
         return int(self.origin[position]), int(self.origin[position + MIN_RUN - 1]) + 1
 
-    def copied(self, covered):
+    def copied(self, covered: np.ndarray) -> tuple[list[int], int]:
         """``(numbers, characters)`` of the lines that ``covered`` (a boolean per character) covers
         whole: their numbers and how many characters they hold together."""
         whole = [(number, end - start) for number, start, end in self.lines if covered[start:end].all()]
         return [number for number, _ in whole], sum(size for _, size in whole)
 
-    def touched(self, start, end):
+    def touched(self, start: int, end: int) -> list[int]:
         """The numbers of the lines that characters ``start`` … ``end`` − 1 reach."""
         return [number for number, first, last in self.lines if first < end and start < last]
 
 
-def sandbox_files(grader):
+def sandbox_files(grader: "Grader") -> list[Path]:
     """Every file that ``grader`` (a :class:`~autograder.grading.grader.Grader`) sends into its sandbox
     besides the workspace: the harness, the probe modules and their helpers."""
     return [*HARNESS_FILES, grader.probes, *grader.support]
 
 
-def secret_sources(course, assignment, sent, public):
+def secret_sources(course: Course, assignment: Assignment, sent: Iterable[str | Path],
+                   public: Collection[str]) -> list[Source]:
     """The :class:`Source` objects of ``assignment``'s check: the solution regions of its tasks and
     of later assignments', and the hidden files that no sandbox receives, without the lines of the
     set ``public``. A hidden file named like one of the files ``sent`` (another assignment's
@@ -126,7 +135,7 @@ class Index:
     has it and its position among that source's hashes. The k-grams that a public text has too are
     left out."""
 
-    def __init__(self, sources, public):
+    def __init__(self, sources: Sequence[Source], public: Fingerprints) -> None:
         hashes = [source.hashes for source in sources]
         owners = np.concatenate([np.full(len(h), n, dtype=np.int64) for n, h in enumerate(hashes)] or [[]])
         offsets = np.concatenate([np.arange(len(h), dtype=np.int64) for h in hashes] or [[]])
@@ -135,7 +144,7 @@ class Index:
         order = np.argsort(hashes[kept], kind="stable")
         self.keys, self.owners, self.offsets = (a[kept][order] for a in (hashes, owners, offsets))
 
-    def matches(self, hashes):
+    def matches(self, hashes: np.ndarray) -> Iterator[tuple[int, int, int]]:
         """``(position in hashes, source, position in the source's hashes)`` of every secret k-gram."""
         low = np.searchsorted(self.keys, hashes, "left")
         high = np.searchsorted(self.keys, hashes, "right")
@@ -144,7 +153,7 @@ class Index:
                 yield int(at), int(owner), int(offset)
 
 
-def solution_leaks(course, assignment, grader=None):
+def solution_leaks(course: Course, assignment: Assignment, grader: "Grader | None" = None) -> list[str]:
     """Every leak into ``assignment``'s sandbox, in words: the file sent, its lines, and the solution
     region or hidden file they copy (see the module's docstring). Empty when there is none.
     ``grader`` says what is sent (:func:`sandbox_files`); by default the local engine's Grader of
@@ -177,7 +186,7 @@ def solution_leaks(course, assignment, grader=None):
     return problems
 
 
-def _shown(path, course):
+def _shown(path: str | Path, course: Course) -> str:
     """``path`` from the course's root when it lies there, else from the grader's package."""
     path = Path(path).resolve()
     for base in (course.root.resolve(), Path(__file__).resolve().parents[2]):
@@ -186,7 +195,7 @@ def _shown(path, course):
     return str(path)
 
 
-def _ranges(lines):
+def _ranges(lines: Sequence[int]) -> str:
     """"line 4" or "lines 4-9, 12" for sorted line numbers."""
     groups = []
     for line in lines:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from autograder.audit import variants
+from autograder.course.model import Assignment, Course
 
 OPERATORS = ("operator", "operands", "sign", "constant", "axis", "statement", "copy", "index", "call",
              "order")
@@ -72,7 +73,7 @@ class Mutant:
     original: str
 
     @property
-    def key(self):
+    def key(self) -> str:
         """A name that stays the same while the statement it changes does: the site, the change, and
         the statement it stands in when the change is smaller, without line numbers (the key of a
         waiver, see :mod:`autograder.audit.mutation`)."""
@@ -80,7 +81,7 @@ class Mutant:
         return f"{self.site}: `{self.before}` → `{self.after}`{where}"
 
     @property
-    def diff(self):
+    def diff(self) -> str:
         """The unified diff of the region's code, original against mutant."""
         return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
                                             self.code.splitlines(keepends=True),
@@ -88,7 +89,7 @@ class Mutant:
                                             n=2))
 
 
-def mutants(course, assignment=None):
+def mutants(course: Course, assignment: Assignment | None = None) -> list[Mutant]:
     """[:class:`Mutant`] of every solution region of the reference (of ``assignment``'s tasks only,
     when given), in file and line order; within a region, no two mutants have the same code."""
     found = []
@@ -100,7 +101,7 @@ def mutants(course, assignment=None):
     return found
 
 
-def of_region(site, code, offset=0):
+def of_region(site: variants.Site, code: str, offset: int = 0) -> list[Mutant]:
     """[:class:`Mutant`] of one region's ``code`` (unindented) at ``site``; ``offset`` is the number of
     the file's line before the code's first (its BEGIN marker's, or its last TODO line's)."""
     module = cst.parse_module(code)
@@ -126,7 +127,7 @@ def of_region(site, code, offset=0):
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseSmallStatement, cst.BaseCompoundStatement)
 
 
-def _numbered(found):
+def _numbered(found: list[Mutant]) -> list[Mutant]:
     """The mutants, those with the same key (the same change in two equal statements) told apart by
     ``#2``, ``#3``… in order."""
     count = {}
@@ -139,7 +140,7 @@ def _numbered(found):
     return out
 
 
-def _one_line(module, node):
+def _one_line(module: cst.Module, node: cst.CSTNode) -> str:
     """A node's code on one line, its comments and extra spaces dropped."""
     if isinstance(node, cst.SimpleStatementLine):
         return "; ".join(_one_line(module, statement) for statement in node.body)
@@ -153,13 +154,13 @@ def _one_line(module, node):
     return " ".join(line for line in lines if line)
 
 
-def _same_spacing(new_operator, old_operator):
+def _same_spacing(new_operator: cst.CSTNode, old_operator: cst.CSTNode) -> cst.CSTNode:
     keep = {name: getattr(old_operator, name) for name in ("whitespace_before", "whitespace_after")
             if hasattr(old_operator, name) and hasattr(new_operator, name)}
     return new_operator.with_changes(**keep) if keep else new_operator
 
 
-def _pass():
+def _pass() -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine([cst.Pass()])
 
 
@@ -167,16 +168,16 @@ class _Finder(cst.CSTVisitor):
     """Collects ``changes``: (operator, node, replacement) for every bug of :data:`OPERATORS` that
     one node of the tree can carry."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.changes = []
-        self.inferred = set()      # the −1 sizes of reshape calls, which any negative size means too
+        self.changes: list[tuple[str, cst.CSTNode, cst.CSTNode]] = []
+        self.inferred: set[int] = set()    # the −1 sizes of reshape calls, which any negative size means too
 
-    def add(self, operator, node, replacement):
+    def add(self, operator: str, node: cst.CSTNode, replacement: cst.CSTNode) -> None:
         self.changes.append((operator, node, replacement))
 
     # operator, operands
-    def visit_BinaryOperation(self, node):
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         swapped = _SWAPPED.get(type(node.operator))
         if swapped:
             self.add("operator", node, node.with_changes(operator=_same_spacing(swapped(), node.operator)))
@@ -184,11 +185,11 @@ class _Finder(cst.CSTVisitor):
             self.add("operands", node, node.with_changes(left=_parenthesised(node.right),
                                                          right=_parenthesised(node.left)))
 
-    def visit_BooleanOperation(self, node):
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         self.add("operator", node, node.with_changes(
             operator=_same_spacing(_SWAPPED[type(node.operator)](), node.operator)))
 
-    def visit_Comparison(self, node):
+    def visit_Comparison(self, node: cst.Comparison) -> None:
         for i, target in enumerate(node.comparisons):
             swapped = _SWAPPED.get(type(target.operator))
             if swapped:
@@ -196,7 +197,7 @@ class _Finder(cst.CSTVisitor):
                 comparisons = [*node.comparisons[:i], changed, *node.comparisons[i + 1:]]
                 self.add("operator", node, node.with_changes(comparisons=comparisons))
 
-    def visit_AugAssign(self, node):
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
         swapped = _SWAPPED.get(type(node.operator))
         if swapped:
             self.add("operator", node, node.with_changes(operator=_same_spacing(swapped(), node.operator)))
@@ -206,7 +207,7 @@ class _Finder(cst.CSTVisitor):
                                 cst.BinaryOperation(node.target, binary(), _parenthesised(node.value)))
             self.add("copy", node, copied)
 
-    def visit_Assign(self, node):
+    def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
         if (len(node.targets) == 1 and isinstance(value, cst.BinaryOperation)
                 and type(value.operator) in {v: k for k, v in _AUGMENTED.items()}
@@ -215,7 +216,7 @@ class _Finder(cst.CSTVisitor):
             self.add("copy", node, cst.AugAssign(node.targets[0].target, augmented(), value.right))
 
     # sign
-    def visit_UnaryOperation(self, node):
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> bool:
         if isinstance(node.operator, (cst.Minus, cst.Not)):
             self.add("sign", node, node.expression)
         if isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
@@ -225,24 +226,24 @@ class _Finder(cst.CSTVisitor):
         return True
 
     # constant
-    def visit_Integer(self, node):
+    def visit_Integer(self, node: cst.Integer) -> None:
         self._off_by_one(node, node.evaluated_value)
 
-    def _off_by_one(self, node, value, below=True):
+    def _off_by_one(self, node: cst.CSTNode, value: int, below: bool = True) -> None:
         """value + 1, and value − 1 unless ``below`` is False (reshape's −1: −2 means the same)."""
         for changed in (value + 1, value - 1)[:2 if below else 1]:
             self.add("constant", node, cst.Integer(str(changed)) if changed >= 0 else
                      cst.UnaryOperation(cst.Minus(), cst.Integer(str(-changed))))
 
-    def visit_Float(self, node):
+    def visit_Float(self, node: cst.Float) -> None:
         self.add("constant", node, cst.Float(repr(node.evaluated_value + 1)))
 
-    def visit_Name(self, node):
+    def visit_Name(self, node: cst.Name) -> None:
         if node.value in _BOOLEANS:
             self.add("constant", node, cst.Name(_BOOLEANS[node.value]))
 
     # axis, copy, call
-    def visit_Call(self, node):
+    def visit_Call(self, node: cst.Call) -> None:
         for argument in node.args:
             keyword = argument.keyword.value if argument.keyword else None
             if keyword in (*_AXES, "out"):
@@ -270,12 +271,12 @@ class _Finder(cst.CSTVisitor):
             if function.value in _UNWRAPPED and len(node.args) == 1:
                 self.add("call", node, node.args[0].value)
 
-    def visit_Attribute(self, node):
+    def visit_Attribute(self, node: cst.Attribute) -> None:
         if node.attr.value == "T":
             self.add("axis", node, node.value)
 
     # index
-    def visit_SubscriptElement(self, node):
+    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
         index = node.slice
         if isinstance(index, cst.Index) and isinstance(index.value, cst.Name) \
                 and index.value.value not in _BOOLEANS and index.value.value != "None":
@@ -283,21 +284,21 @@ class _Finder(cst.CSTVisitor):
             self.add("index", node, node.with_changes(slice=index.with_changes(value=moved)))
 
     # statement
-    def visit_SimpleStatementLine(self, node):
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         self.add("statement", node, _pass())
 
-    def visit_If(self, node):
+    def visit_If(self, node: cst.If) -> None:
         self.add("statement", node, _pass())
 
     # order
-    def visit_Return(self, node):
+    def visit_Return(self, node: cst.Return) -> None:
         if isinstance(node.value, cst.Tuple) and len(node.value.elements) >= 2:
             first, second, *rest = node.value.elements
             elements = [second.with_changes(comma=first.comma), first.with_changes(comma=second.comma), *rest]
             self.add("order", node, node.with_changes(value=node.value.with_changes(elements=elements)))
 
 
-def _parenthesised(expression):
+def _parenthesised(expression: cst.BaseExpression) -> cst.BaseExpression:
     """``expression`` in parentheses when it is an operation, so that moving it keeps its meaning."""
     if isinstance(expression, (cst.BinaryOperation, cst.BooleanOperation, cst.UnaryOperation,
                                cst.Comparison, cst.IfExp)) and not expression.lpar:

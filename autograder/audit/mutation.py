@@ -31,26 +31,29 @@ import tempfile
 import time
 import tomllib
 from collections import Counter
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.audit import mutants, variants
-from autograder.course.model import CourseError
+from autograder.course.model import Assignment, Course, CourseError
 from autograder.grading.grader import WITHOUT_REFERENCE, Grader
 from autograder.sandbox.limits import Limits
 
 WAIVERS = "equivalent_mutants.toml"     # in the assignment's hidden/ folder
 KINDS = ("caught", "elsewhere", "survived", "equivalent")     # what becomes of a mutant
 QUICK_FACTOR, QUICK_FLOOR = 10, 10.0    # a quick probe may take 10× the reference's slowest, at least 10 s
+# A correct alternative as graded: it and {test name: output} of its tests that lost points (none: correct).
+AlternativeOutcome = tuple[variants.Alternative, dict[str, str]]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What grading did to one mutant (or one alternative): its kind, the points each task lost, the
-    first lost test's message, the waiver's reason (equivalent), and the seconds it took."""
-    mutant: object
-    kind: str
-    lost: dict = field(default_factory=dict)
+    """What grading did to one mutant: its kind, the points each task lost, the first lost test's
+    message, the waiver's reason (equivalent), and the seconds it took."""
+    mutant: mutants.Mutant
+    kind: str                                         # one of KINDS
+    lost: dict[str, float] = field(default_factory=dict)
     message: str = ""
     reason: str = ""
     seconds: float = 0.0
@@ -59,34 +62,34 @@ class Outcome:
 @dataclass
 class Analysis:
     """The outcomes of an assignment's mutants and alternatives, and the problems found on the way."""
-    assignment: object
-    outcomes: list
-    alternatives: list       # [(Alternative, {test name: output} of the tests that lost points)]
-    problems: list           # stale or wrong waivers, in words
+    assignment: Assignment
+    outcomes: list[Outcome]
+    alternatives: list[AlternativeOutcome]
+    problems: list[str]      # stale or wrong waivers, in words
 
     @property
-    def counts(self):
+    def counts(self) -> Counter[str]:
         return Counter(outcome.kind for outcome in self.outcomes)
 
     @property
-    def score(self):
+    def score(self) -> float:
         """caught / (mutants − equivalent), in [0, 1]; 1 when nothing is left to catch."""
         counts = self.counts
         judged = len(self.outcomes) - counts["equivalent"]
         return counts["caught"] / judged if judged else 1.0
 
-    def by_task(self):
+    def by_task(self) -> dict[str, Counter[str]]:
         """{task id: Counter of kinds} of the tasks with mutants, in the assignment's task order."""
         table = {task.id: Counter() for task in self.assignment.tasks}
         for outcome in self.outcomes:
             table[outcome.mutant.site.task][outcome.kind] += 1
         return {task: counts for task, counts in table.items() if counts}
 
-    def losing_alternatives(self):
+    def losing_alternatives(self) -> list[AlternativeOutcome]:
         return [(alternative, lost) for alternative, lost in self.alternatives if lost]
 
 
-def problems(analysis):
+def problems(analysis: Analysis) -> list[str]:
     """What fails the analysis, in words: a score below the assignment's declared ``[mutation] score``,
     a correct alternative that loses points, a task without an alternative, a stale or wrong waiver."""
     assignment = analysis.assignment
@@ -95,14 +98,15 @@ def problems(analysis):
     if target is not None and analysis.score < target:
         found.append(f"mutation score {100 * analysis.score:.1f} % is below the {100 * target:g} % "
                      f"that {assignment.name} declares")
-    found += [f"the correct alternative {a.task} {a.title!r} loses points" for a, _ in analysis.losing_alternatives()]
+    found += [f"the correct alternative {a.task} {a.title!r} loses points"
+              for a, _ in analysis.losing_alternatives()]
     covered = {alternative.task for alternative in variants.alternatives(assignment)}
     found += [f"{task.id} has no correct alternative in hidden/{variants.ALTERNATIVES}"
               for task in assignment.tasks if task.id not in covered]
     return found + analysis.problems
 
 
-def waivers(assignment):
+def waivers(assignment: Assignment) -> dict[str, str]:
     """{mutant key: reason} of the assignment's reviewed equivalent mutants (none without the file)."""
     path = assignment.hidden_tests / WAIVERS
     if not path.is_file():
@@ -122,7 +126,7 @@ def waivers(assignment):
         raise CourseError(f"{path}: {error}") from None
 
 
-def sample(found, size):
+def sample(found: Sequence[mutants.Mutant], size: int | None) -> list[mutants.Mutant]:
     """A fixed sample of ``size`` of the mutants ``found``: those whose keys hash lowest, so that the
     sample changes only where the code does. All of them when ``size`` is None."""
     if size is None or size >= len(found):
@@ -131,7 +135,9 @@ def sample(found, size):
     return [mutant for mutant in found if mutant in lowest]
 
 
-def analyse(course, assignment, size=None, tasks=None, workers=None, engine="local", progress=None):
+def analyse(course: Course, assignment: Assignment, size: int | None = None,
+            tasks: Collection[str] | None = None, workers: int | None = None, engine: str = "local",
+            progress: Callable[[int, int], None] | None = None) -> Analysis:
     """The :class:`Analysis` of ``assignment``: its mutants (a :func:`sample` of ``size``, or all) and
     its alternatives, of the task ids ``tasks`` only if given, graded on ``workers`` threads (default:
     the CPUs), each in a sandbox of ``engine``. ``progress(done, total)`` is called after each."""
@@ -161,7 +167,7 @@ def analyse(course, assignment, size=None, tasks=None, workers=None, engine="loc
 class _Stages:
     """The graders of one analysis, and the stages a mutant goes through (see the module's docstring)."""
 
-    def __init__(self, course, assignment, engine):
+    def __init__(self, course: Course, assignment: Assignment, engine: str) -> None:
         self.course = course
         self.full = Grader(course, assignment, engine=engine)
         expected = self.full.expected       # the reference's run, before any thread starts
@@ -174,14 +180,14 @@ class _Stages:
         self.judged = {name for name, e in expected.items() if e.check not in WITHOUT_REFERENCE}
         self.trained = set(expected) - self.judged
 
-    def _stages(self, tasks):
+    def _stages(self, tasks: Collection[str]) -> list[tuple[Grader, set[str]]]:
         """[(grader, probe names)] of the stages that grade ``tasks``, the empty ones left out."""
         expected = self.full.expected
         stages = [(grader, {name for name in probes if expected[name].task.id in tasks})
                   for grader, probes in ((self.quick, self.judged), (self.full, self.trained))]
         return [(grader, probes) for grader, probes in stages if probes]
 
-    def _lost(self, folder, tasks):
+    def _lost(self, folder: Path, tasks: Collection[str]) -> tuple[dict[str, float], str]:
         """{task id: points lost} and the first lost test's message, grading ``tasks`` stage by stage."""
         for grader, probes in self._stages(tasks):
             tests = grader.grade(folder, tasks=tasks, probes=probes).tests
@@ -190,10 +196,11 @@ class _Stages:
                 lost[test.task] += test.max_score - test.score
             if lost:
                 first = next(t for t in tests if t.score < t.max_score)
-                return dict(lost), f"{first.name}: {first.output.splitlines()[0] if first.output else 'failed'}"
+                message = first.output.splitlines()[0] if first.output else "failed"
+                return dict(lost), f"{first.name}: {message}"
         return {}, ""
 
-    def mutant(self, mutant, reason):
+    def mutant(self, mutant: mutants.Mutant, reason: str) -> Outcome:
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="mutant-") as folder:
             source = variants.write(self.course, Path(folder), {mutant.site: mutant.code})
@@ -205,7 +212,7 @@ class _Stages:
                 kind = "elsewhere" if lost else "equivalent" if reason else "survived"
         return Outcome(mutant, kind, lost, message, reason, time.perf_counter() - start)
 
-    def alternative(self, alternative, _):
+    def alternative(self, alternative: variants.Alternative, _: str) -> AlternativeOutcome:
         """{test name: output} of the alternative's tests that lost points (none, for a correct one)."""
         with tempfile.TemporaryDirectory(prefix="alternative-") as folder:
             source = variants.write(self.course, Path(folder), alternative.replacements)
@@ -216,8 +223,8 @@ class _Stages:
         return alternative, lost
 
 
-# ----- the terminal table ------------------------------------------------------------------------------------
-def table(analysis):
+# ----- the terminal table -----------------------------------------------------------------------------------
+def table(analysis: Analysis) -> str:
     """The analysis as text: a row per task, the mutation score, then what needs a reviewer."""
     titles = {task.id: task for task in analysis.assignment.tasks}
     lines = [f"{'task':<10} {'mutants':>7} {'caught':>7} {'elsewhere':>9} {'survived':>8} {'equivalent':>10} "
@@ -226,7 +233,8 @@ def table(analysis):
         judged = sum(counts.values()) - counts["equivalent"]
         score = f"{100 * counts['caught'] / judged:.1f}%" if judged else "—"
         lines.append(f"{titles[task].number:<10} {sum(counts.values()):>7} {counts['caught']:>7} "
-                     f"{counts['elsewhere']:>9} {counts['survived']:>8} {counts['equivalent']:>10} {score:>7}")
+                     f"{counts['elsewhere']:>9} {counts['survived']:>8} {counts['equivalent']:>10} "
+                     f"{score:>7}")
     counts = analysis.counts
     lines.append(f"{'all':<10} {len(analysis.outcomes):>7} {counts['caught']:>7} {counts['elsewhere']:>9} "
                  f"{counts['survived']:>8} {counts['equivalent']:>10} {100 * analysis.score:>6.1f}%")

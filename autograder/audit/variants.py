@@ -16,11 +16,12 @@ import ast
 import shutil
 import textwrap
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import solutions
-from autograder.course.model import CourseError
+from autograder.course.model import Assignment, Course, CourseError
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,13 @@ class Site:
     file: str
     function: str
     task: str
-    parameters: tuple = field(default=(), compare=False)
+    parameters: tuple[str, ...] = field(default=(), compare=False)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.file}:{self.function or '<top level>'}"
 
 
-def regions(course):
+def regions(course: Course) -> dict[Site, solutions.Region]:
     """{:class:`Site`: :class:`~autograder.course.solutions.Region`} of every solution region of the
     reference, in file and line order.
 
@@ -64,17 +65,20 @@ def regions(course):
     return found
 
 
-def same_code(one, other):
+def same_code(one: str, other: str) -> bool:
     """Whether two pieces of code are the same program: the same syntax tree once dedented, so that
     layout and comments do not count."""
     return ast.dump(ast.parse(textwrap.dedent(one))) == ast.dump(ast.parse(textwrap.dedent(other)))
 
 
-def _functions(tree):
+_Function = tuple[int, int, str, tuple[str, ...]]     # first line, last line, qualified name, parameters
+
+
+def _functions(tree: ast.AST) -> list[_Function]:
     """[(first line, last line, qualified name, parameters)] of every function in ``tree``."""
     found = []
 
-    def visit(node, prefix):
+    def visit(node: ast.AST, prefix: str) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 arguments = child.args
@@ -90,7 +94,7 @@ def _functions(tree):
     return found
 
 
-def _innermost(functions, line):
+def _innermost(functions: list[_Function], line: int) -> tuple[str, tuple[str, ...]]:
     """The qualified name and parameters of the innermost function spanning ``line``."""
     spanning = [(first, name, parameters) for first, last, name, parameters in functions
                 if first <= line <= last]
@@ -100,7 +104,7 @@ def _innermost(functions, line):
     return name, parameters
 
 
-def write(course, folder, replacements):
+def write(course: Course, folder: Path, replacements: Mapping[Site, str]) -> Path:
     """Write the reference's package into ``folder`` (as ``folder/mytorch``) with the code of each
     region of ``replacements`` ({Site: code, unindented}) rewritten, and every region's markers
     removed. Returns ``folder``, which grades as a submission."""
@@ -128,13 +132,15 @@ def write(course, folder, replacements):
     return folder
 
 
-def _indented(code, indent):
+def _indented(code: str, indent: str) -> str:
     lines = code.strip("\n").splitlines()
     return "".join(f"{indent}{line}\n" if line.strip() else "\n" for line in lines)
 
 
 # ----- Trivial implementations ---------------------------------------------------------------------------
-TRIVIAL = {    # name -> the body of every region of the task, from its function's parameters
+# name -> the body of every region of the task, from its function's parameters (None: the form needs an
+# argument the function does not take)
+TRIVIAL: dict[str, Callable[[tuple[str, ...]], str | None]] = {
     "returns None": lambda parameters: "return None",
     "returns its first argument": lambda parameters: f"return {parameters[0]}" if parameters else None,
     "returns zeros like its first argument":
@@ -144,7 +150,7 @@ TRIVIAL = {    # name -> the body of every region of the task, from its function
 }
 
 
-def trivial(course, task):
+def trivial(course: Course, task: str) -> dict[str, dict[Site, str]]:
     """{name: replacements} of the trivial implementations of ``task``: each TRIVIAL form written into
     every region of the task that stands in a function (a form that needs an argument is left out
     where the function takes none)."""
@@ -168,10 +174,10 @@ class Alternative:
     ``hidden/alternatives/<task>/<name>.toml``)."""
     task: str             # "task2_1"
     title: str            # what differs, in a sentence
-    replacements: dict    # {Site: code}
+    replacements: dict[Site, str]
 
 
-def alternative(path):
+def alternative(path: str | Path) -> Alternative:
     """The :class:`Alternative` of the TOML file at ``path``, ``<task>/<name>.toml``::
 
         title = "Y = XWᵀ + b by einsum"
@@ -192,7 +198,8 @@ def alternative(path):
         raise CourseError(f"{path}: {type(error).__name__}: {error}") from None
 
 
-def alternatives(assignment):
+def alternatives(assignment: Assignment) -> list[Alternative]:
     """[:class:`Alternative`] of the assignment's library, in the order of their files."""
-    return [alternative(path) for path in sorted(assignment.hidden_tests.glob(f"{ALTERNATIVES}/task*/*.toml"))]
+    paths = sorted(assignment.hidden_tests.glob(f"{ALTERNATIVES}/task*/*.toml"))
+    return [alternative(path) for path in paths]
 

@@ -13,13 +13,17 @@
    a histogram of the scores.
 """
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
 from autograder.classroom import cluster
 from autograder.classroom import workers as processes
+from autograder.classroom.discovery import Submission
+from autograder.classroom.gradebook import Gradebook
 from autograder.classroom.workers import Failed
+from autograder.course.model import Assignment, Course
 from autograder.grading.grader import Grader
 from autograder.grading.results import GradingResult
 
@@ -31,11 +35,11 @@ class Summary:
     """What a batch did: the scores it committed, what it skipped and what failed."""
     assignment: str
     max_score: float
-    scores: dict = field(default_factory=dict)       # student -> score, graded by this batch
-    skipped: int = 0                                 # graded before, unchanged
-    failed: dict = field(default_factory=dict)       # student -> the infrastructure failure
+    scores: dict[str, float] = field(default_factory=dict)   # student -> score, graded by this batch
+    skipped: int = 0                                         # graded before, unchanged
+    failed: dict[str, str] = field(default_factory=dict)     # student -> the infrastructure failure
 
-    def histogram(self, bins=10, width=40):
+    def histogram(self, bins: int = 10, width: int = 40) -> list[str]:
         """Lines of a text histogram of the scores, in ``bins`` bins of the maximum score."""
         if not self.scores:
             return []
@@ -45,7 +49,7 @@ class Summary:
         return [f"{b * step:6.1f} – {(b + 1) * step:6.1f} | {'█' * round(counts[b] / most * width):<{width}} "
                 f"{counts[b]}" for b in range(bins)]
 
-    def render(self):
+    def render(self) -> str:
         """The terminal's summary."""
         lines = [f"{self.assignment}: {len(self.scores)} graded, {self.skipped} graded before and unchanged, "
                  f"{len(self.failed)} failed on the grader's side"]
@@ -58,8 +62,10 @@ class Summary:
         return "\n".join(lines)
 
 
-def grade_class(course, assignment, submissions, gradebook, *, executor="processes", engine="local",
-                workers=1, gpus=False, regrade=False, retries=2, progress=True, address=None):
+def grade_class(course: Course, assignment: Assignment, submissions: Sequence[Submission],
+                gradebook: Gradebook, *, executor: str = "processes", engine: str = "local", workers: int = 1,
+                gpus: bool = False, regrade: bool = False, retries: int = 2, progress: bool = True,
+                address: str | None = None) -> Summary:
     """Grade ``submissions`` of ``assignment`` into ``gradebook`` and return the :class:`Summary`;
     see the module's docstring. The ``executor`` is ``processes`` (``workers`` of them on this
     machine) or ``ray`` (the cluster at ``address``); ``engine`` is the sandbox's on every worker."""
@@ -67,7 +73,7 @@ def grade_class(course, assignment, submissions, gradebook, *, executor="process
     pending = [s for s in submissions if (s.student, s.content) not in graded]
     summary = Summary(assignment.name, assignment.total_points, skipped=len(submissions) - len(pending))
 
-    def noted(submission, message):
+    def noted(submission: Submission, message: str) -> None:
         gradebook.record_failure(assignment.name, submission.student, submission.content, message)
 
     if executor == "processes":
@@ -97,20 +103,20 @@ class _Progress:
     """A progress bar of the batch: done, running and failed submissions, and the time left.
     ``slots``: how many run at once (the workers; None on a cluster, where all are queued)."""
 
-    def __init__(self, total, enabled, slots):
+    def __init__(self, total: int, enabled: bool, slots: int | None) -> None:
         self.failed, self.slots = 0, slots
         self.bar = tqdm(total=total, unit="submission", disable=not enabled or not total)
         self._show()
 
-    def _show(self):
+    def _show(self) -> None:
         left = self.bar.total - self.bar.n
         running = left if self.slots is None else min(self.slots, left)
         self.bar.set_postfix(running=running, failed=self.failed)
 
-    def done(self, failed=False):
+    def done(self, failed: bool = False) -> None:
         self.failed += failed
         self.bar.update(1)
         self._show()
 
-    def close(self):
+    def close(self) -> None:
         self.bar.close()

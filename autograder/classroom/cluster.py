@@ -29,10 +29,14 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from autograder.classroom.discovery import Submission
 from autograder.classroom.gradebook import folder_files
-from autograder.classroom.workers import Failed, grader_for
+from autograder.classroom.workers import Failed, Graded, grader_for
+from autograder.course.model import Assignment, Course
 from autograder.sandbox.box import EngineError
 from autograder.sandbox.limits import Limits
 
@@ -40,7 +44,7 @@ GRADER_MEMORY_MB = 1024      # the grader's own process on the node, besides the
 LEASE_MS = 60_000            # how long the driver keeps a worker between tasks (Ray's default: 500)
 
 
-def packed(path):
+def packed(path: str | Path) -> tuple[str, bytes]:
     """(name, bytes) of the submission at ``path``: a file as it is; a folder's files zipped, the
     files its content hash covers."""
     path = Path(path)
@@ -53,7 +57,8 @@ def packed(path):
     return f"{path.name}.zip", buffer.getvalue()
 
 
-def grade_on_node(course_root, assignment, engine, gpus, name, data):
+def grade_on_node(course_root: str, assignment: str, engine: str, gpus: bool, name: str,
+                  data: bytes) -> dict[str, Any]:
     """The task: grade the submission ``data`` (named ``name``) on this node; the result as plain data."""
     grader = grader_for(course_root, assignment, engine, gpus)
     with tempfile.TemporaryDirectory(prefix="ray-submission-") as folder:
@@ -62,7 +67,9 @@ def grade_on_node(course_root, assignment, engine, gpus, name, data):
         return grader.grade(source).to_dict()
 
 
-def on_ray(course, assignment, pending, *, address, engine, gpus, retries, noted):
+def on_ray(course: Course, assignment: Assignment, pending: Sequence[Submission], *, address: str | None,
+           engine: str, gpus: bool, retries: int,
+           noted: Callable[[Submission, str], None]) -> Iterator[Graded]:
     """Grade ``pending`` as Ray tasks on the cluster at ``address``; yield (submission, result as a
     dict or :class:`~autograder.classroom.workers.Failed`) as each ends. Failures Ray gave up on go
     to ``noted``."""

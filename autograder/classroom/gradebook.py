@@ -54,13 +54,13 @@ CREATE TABLE IF NOT EXISTS failures (
 """
 
 
-def folder_files(folder):
+def folder_files(folder: str | Path) -> list[Path]:
     """The files of a handed-in folder, sorted, links left out: what its content hash covers, and
     what a Ray task carries (:func:`autograder.classroom.cluster.packed`)."""
     return sorted(path for path in Path(folder).rglob("*") if path.is_file() and not path.is_symlink())
 
 
-def content_hash(path):
+def content_hash(path: str | Path) -> str:
     """SHA-256 (hex) of a submission: a file's bytes, or a folder's files (:func:`folder_files`),
     each by its relative path."""
     path = Path(path)
@@ -88,19 +88,20 @@ class Grade(NamedTuple):
 class Gradebook:
     """The grades of a course, in the SQLite file ``path`` (created with its tables if new)."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
 
-    def _connect(self):
+    def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         connection.execute("PRAGMA synchronous=FULL")
         return connection
 
-    def record(self, assignment, student, content, result, regrade=False):
+    def record(self, assignment: str, student: str, content: str, result: GradingResult,
+               regrade: bool = False) -> bool:
         """Commit ``result`` (a GradingResult) as the grade of ``student``'s submission whose content
         hash is ``content``. Returns whether it was added: a current grade of the same content stays,
         and this one is dropped, unless ``regrade``, which supersedes it and keeps it in the history."""
@@ -120,20 +121,20 @@ class Gradebook:
                 connection.execute("ROLLBACK")
                 return False
 
-    def record_failure(self, assignment, student, content, message):
+    def record_failure(self, assignment: str, student: str, content: str, message: str) -> None:
         """Note an infrastructure failure while grading that submission (it stays ungraded)."""
         with closing(self._connect()) as connection:
             connection.execute("INSERT INTO failures (assignment, student, content_hash, message, failed_at) "
                                "VALUES (?, ?, ?, ?, ?)", (assignment, student, content, message, time.time()))
 
-    def graded(self, assignment):
+    def graded(self, assignment: str) -> set[tuple[str, str]]:
         """{(student, content hash)} of the submissions of ``assignment`` that have a current grade."""
         with closing(self._connect()) as connection:
             rows = connection.execute("SELECT student, content_hash FROM grades WHERE assignment = ? "
                                       "AND current = 1", (assignment,)).fetchall()
         return set(rows)
 
-    def grades(self, assignment, history=False):
+    def grades(self, assignment: str, history: bool = False) -> list[Grade]:
         """The :class:`Grade` rows of ``assignment``, oldest first: the current ones, or every one
         with ``history``."""
         query = ("SELECT assignment, student, content_hash, score, max_score, result, graded_at, current "
@@ -144,12 +145,12 @@ class Gradebook:
         return [Grade(*row[:5], GradingResult.from_dict(json.loads(row[5])), row[6], bool(row[7]))
                 for row in rows]
 
-    def latest(self, assignment):
+    def latest(self, assignment: str) -> dict[str, Grade]:
         """{student: Grade}: each student's most recent current grade of ``assignment`` (a student
         who handed in twice is graded on the last hand-in graded)."""
         return {grade.student: grade for grade in self.grades(assignment)}
 
-    def failures(self, assignment):
+    def failures(self, assignment: str) -> list[tuple[str, str, str]]:
         """[(student, content hash, message)] of the infrastructure failures noted for ``assignment``."""
         with closing(self._connect()) as connection:
             return connection.execute("SELECT student, content_hash, message FROM failures "

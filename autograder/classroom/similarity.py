@@ -29,14 +29,16 @@ import json
 import keyword
 import tokenize
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 import numpy as np
 
 from autograder.classroom.discovery import DEFAULT_PATTERN, discover
+from autograder.course.model import Assignment
 from autograder.reports.html import POLICY, escape
 from autograder.reports.table import align
 from autograder.reports.text import printable
@@ -65,7 +67,7 @@ class Fingerprint(NamedTuple):
     last: int
 
 
-def normalise(text):
+def normalise(text: str) -> tuple[list[Token], bool]:
     """``(tokens, tokenized)``: the normalised tokens of the Python source ``text``, and whether it
     tokenized; when it did not (an unterminated string, inconsistent indentation, ...) its
     stripped non-blank lines are the tokens instead."""
@@ -76,12 +78,12 @@ def normalise(text):
                 for number, line in enumerate(lines(text), start=1) if line.strip()], False
 
 
-def lines(text):
+def lines(text: str) -> list[str]:
     """``text``'s lines as :mod:`tokenize` numbers them: split at line feeds alone."""
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def _python_tokens(text):
+def _python_tokens(text: str) -> list[Token]:
     """``text``'s tokens, normalised, without the logical lines made of string literals alone
     (docstrings and other string expression statements)."""
     tokens, statement, fstring_depth, fstring_start = [], [], 0, 0
@@ -104,20 +106,20 @@ def _python_tokens(text):
     return tokens
 
 
-def _symbol(token):
+def _symbol(token: tokenize.TokenInfo) -> str:
     if token.type == tokenize.NAME:
         return token.string if keyword.iskeyword(token.string) else "V"
     return {tokenize.NUMBER: "N", tokenize.STRING: "S"}.get(token.type, token.string)
 
 
-def _kgram_hashes(tokens, k):
+def _kgram_hashes(tokens: Sequence[Token], k: int) -> list[int]:
     """The stable 64-bit hash of every k-gram of ``tokens``, in order."""
     texts = [token.text for token in tokens]
     return [int.from_bytes(hashlib.blake2b("\n".join(texts[i:i + k]).encode(), digest_size=8).digest(), "big")
             for i in range(len(texts) - k + 1)]
 
 
-def winnow(hashes, w):
+def winnow(hashes: Sequence[int], w: int) -> list[int]:
     """The positions that winnowing selects in ``hashes``: the minimum of each window of ``w``
     consecutive hashes (the rightmost on ties), each position once, in order. Fewer than ``w``
     hashes make a single window."""
@@ -132,17 +134,17 @@ def winnow(hashes, w):
     return selected
 
 
-def _fingerprints(tokens, k, w):
+def _fingerprints(tokens: Sequence[Token], k: int, w: int) -> list[Fingerprint]:
     hashes = _kgram_hashes(tokens, k)
     return [Fingerprint(hashes[i], tokens[i].first, tokens[i + k - 1].last) for i in winnow(hashes, w)]
 
 
-def fingerprints(text, k=K, w=W):
+def fingerprints(text: str, k: int = K, w: int = W) -> list[Fingerprint]:
     """The winnowed fingerprints of the Python source ``text``, in order of position."""
     return _fingerprints(normalise(text)[0], k, w)
 
 
-def source_text(path, content):
+def source_text(path: str, content: bytes | str) -> str:
     """The code of a submitted file (bytes or str): its text, or a notebook's code cells one after
     the other."""
     text = content.decode("utf-8") if isinstance(content, bytes) else content
@@ -156,12 +158,12 @@ def source_text(path, content):
 class Document:
     """One submission as compared: its files' code, normalised."""
     name: str
-    texts: dict             # {path: code}: a notebook's is its code cells
-    tokens: dict            # {path: [Token]}
-    untokenized: tuple      # the paths whose code did not tokenize: their lines are the tokens
+    texts: dict[str, str]           # {path: code}: a notebook's is its code cells
+    tokens: dict[str, list[Token]]
+    untokenized: tuple[str, ...]    # the paths whose code did not tokenize: their lines are the tokens
 
     @classmethod
-    def read(cls, name, files):
+    def read(cls, name: str, files: Mapping[str, bytes | str]) -> Self:
         """The Document of ``files``: {path: content, bytes or str}, as read_submission gives them."""
         texts = {path: source_text(path, content) for path, content in sorted(files.items())}
         normalised = {path: normalise(text) for path, text in texts.items()}
@@ -175,7 +177,10 @@ class Region:
     file: str
     first: int
     last: int
-    hashes: frozenset
+    hashes: frozenset[int]
+
+
+Spans = dict[int, list[tuple[str, int, int]]]     # {hash: [(file, first line, last line)]}
 
 
 @dataclass(frozen=True)
@@ -187,21 +192,21 @@ class Pair:
     shared: int             # |F_A ∩ F_B|
     similarity: float       # |F_A ∩ F_B| / min(|F_A|, |F_B|)
     jaccard: float          # |F_A ∩ F_B| / |F_A ∪ F_B|
-    spans: tuple = field(repr=False)    # a's and b's {hash: [(file, first line, last line)]}
+    spans: tuple[Spans, Spans] = field(repr=False)    # a's and b's
 
     @cached_property
-    def regions(self):
+    def regions(self) -> tuple[tuple[Region, ...], tuple[Region, ...]]:
         """(a's Regions, b's Regions), each sorted by file and line."""
         shared = self.spans[0].keys() & self.spans[1].keys()
         return tuple(_regions(spans, shared) for spans in self.spans)
 
     @property
-    def matched_lines(self):
+    def matched_lines(self) -> tuple[int, int]:
         """(lines of a, lines of b) inside matched regions."""
         return tuple(sum(region.last - region.first + 1 for region in regions) for regions in self.regions)
 
 
-def compare(submissions, template, k=K, w=W):
+def compare(submissions: Sequence[Document], template: Document, k: int = K, w: int = W) -> list[Pair]:
     """The pairs of ``submissions`` (Documents) that share a fingerprint that no k-gram of
     ``template`` (the Document of the assignment's files as released) has, most similar first
     (then most shared fingerprints).
@@ -226,7 +231,7 @@ def compare(submissions, template, k=K, w=W):
     return sorted(pairs, key=lambda p: (-p.similarity, -p.shared, p.a.name, p.b.name))
 
 
-def _located(document, k, w, excluded):
+def _located(document: Document, k: int, w: int, excluded: Collection[int]) -> Spans:
     """{hash: [(file, first line, last line) of each place it is selected]} of ``document``'s
     fingerprints, less those in ``excluded``."""
     spans = defaultdict(list)
@@ -237,7 +242,7 @@ def _located(document, k, w, excluded):
     return spans
 
 
-def _regions(spans, shared):
+def _regions(spans: Spans, shared: Iterable[int]) -> tuple[Region, ...]:
     """The line ranges, per file, that the ``shared`` fingerprints' k-grams cover; overlapping
     and adjacent ranges merge."""
     merged = []     # [file, first, last, hashes]
@@ -252,7 +257,8 @@ def _regions(spans, shared):
 
 # ----- reading a class ------------------------------------------------------------------------------
 
-def read_class(folder, assignment, pattern=DEFAULT_PATTERN):
+def read_class(folder: str | Path, assignment: Assignment,
+               pattern: str = DEFAULT_PATTERN) -> tuple[list[Document], dict[str, str]]:
     """``(documents, skipped)`` for the submissions in ``folder`` (see
     :func:`~autograder.classroom.discovery.discover`): a
     Document of each one's files that students may change, named by its student (and its file's
@@ -274,7 +280,7 @@ def read_class(folder, assignment, pattern=DEFAULT_PATTERN):
     return documents, skipped
 
 
-def template(assignment):
+def template(assignment: Assignment) -> Document:
     """The Document of the files students of ``assignment`` may change, as the template holds them."""
     files = {path.relative_to(assignment.folder).as_posix(): path for path in assignment.folder.rglob("*")}
     return Document.read("template", {relative: path.read_bytes() for relative, path in files.items()
@@ -283,7 +289,7 @@ def template(assignment):
 
 # ----- output ---------------------------------------------------------------------------------------
 
-def table(pairs, top=TOP):
+def table(pairs: Sequence[Pair], top: int = TOP) -> str:
     """The first ``top`` pairs as a terminal table."""
     if not pairs:
         return "No two submissions share code beyond the template.\n"
@@ -313,7 +319,9 @@ table.code tr.gap td { color: #888; font-style: italic; }
 """
 
 
-def write_report(pairs, path, *, assignment, submissions=(), skipped=None, k=K, w=W, top=TOP, listed=LISTED):
+def write_report(pairs: Sequence[Pair], path: Path, *, assignment: str, submissions: Sequence[Document] = (),
+                 skipped: Mapping[str, str] | None = None, k: int = K, w: int = W, top: int = TOP,
+                 listed: int = LISTED) -> Path:
     """Write the HTML report of ``pairs`` (from :func:`compare`) to ``path``: the method, the
     submissions ``skipped`` ({name: reason}) and the files of ``submissions`` that did not
     tokenize, the ranking of the first ``listed`` pairs, and the first ``top`` side by side.
@@ -332,7 +340,7 @@ def write_report(pairs, path, *, assignment, submissions=(), skipped=None, k=K, 
     return path
 
 
-def _method(k, w):
+def _method(k: int, w: int) -> str:
     return (f'<p class="note">Method: winnowing fingerprints, as MOSS (Schleimer, Wilkerson &amp; Aiken '
             "2003), of normalised code: comments, docstrings and layout are dropped, every identifier, "
             f"number and string becomes a placeholder. A fingerprint stands for k = {k} tokens, one is kept "
@@ -344,7 +352,7 @@ def _method(k, w):
             "have worked together as allowed.</p>")
 
 
-def _notices(submissions, skipped):
+def _notices(submissions: Sequence[Document], skipped: Mapping[str, str]) -> list[str]:
     items = [f"<li>{escape(name)}: skipped, {escape(reason)}</li>"
              for name, reason in sorted(skipped.items())]
     items += [f"<li>{escape(document.name)}: {escape(path)} does not tokenize as Python; its lines were "
@@ -352,7 +360,7 @@ def _notices(submissions, skipped):
     return ["<h2>Notes</h2>", "<ul>", *items, "</ul>"] if items else []
 
 
-def _ranking(pairs, top, listed):
+def _ranking(pairs: Sequence[Pair], top: int, listed: int) -> str:
     if not pairs:
         return "<p>No two submissions share code beyond the template.</p>"
     rows = []
@@ -370,7 +378,7 @@ def _ranking(pairs, top, listed):
             "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>" + more)
 
 
-def _section(rank, pair):
+def _section(rank: int, pair: Pair) -> str:
     """A pair's files side by side: A's regions are A1, A2, ... and each names the regions of B
     that hold its fingerprints (and the other way round), linked."""
     lines_a, lines_b = pair.matched_lines
@@ -383,7 +391,8 @@ def _section(rank, pair):
             f'<div class="sides">\n{sides[0]}\n{sides[1]}\n</div>\n</section>')
 
 
-def _side(rank, side, document, regions, other_side, other_regions):
+def _side(rank: int, side: str, document: Document, regions: Sequence[Region], other_side: str,
+          other_regions: Sequence[Region]) -> str:
     """One column of a pair's section: each file of ``document`` with a matched region."""
     holders = defaultdict(list)     # hash -> indices of the other side's regions that hold it
     for index, region in enumerate(other_regions, start=1):
@@ -404,7 +413,7 @@ def _side(rank, side, document, regions, other_side, other_regions):
     return "\n".join(parts + ["</div>"])
 
 
-def _code(rank, side, text_lines, located):
+def _code(rank: int, side: str, text_lines: Sequence[str], located: Sequence[tuple[int, Region, str]]) -> str:
     """A file's lines as a table: numbered, the matched regions highlighted and labelled, and
     stretches far from any region elided."""
     starts = {region.first: (index, counterparts) for index, region, counterparts in located}
@@ -429,5 +438,5 @@ def _code(rank, side, text_lines, located):
     return '<table class="code">\n' + "\n".join(rows) + "\n</table>"
 
 
-def _elided(count):
+def _elided(count: int) -> str:
     return f'<tr class="gap"><td></td><td></td><td>⋯ {count} line{"s" * (count != 1)}</td></tr>'

@@ -4,9 +4,12 @@ process. The Ray executor (:mod:`autograder.classroom.cluster`) makes its grader
 each node."""
 import concurrent.futures
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from autograder.course.model import Course
+from autograder.classroom.discovery import Submission
+from autograder.course.model import Assignment, Course
 from autograder.grading.grader import Grader
 
 
@@ -14,10 +17,15 @@ class Failed(str):
     """The last message of a submission whose grading failed on the grader's side, after retries."""
 
 
-_GRADERS = {}      # each worker process's Graders, made on first use: the reference runs once
+Graded = tuple[Submission, dict[str, Any] | Failed]    # a submission and its result as plain data, or Failed
 
 
-def grader_for(course_root, assignment, engine, gpus):
+# Each worker process's Graders, by (course root, assignment, engine, gpus), made on first use: the
+# reference runs once.
+_GRADERS: dict[tuple[str, str, str, bool], Grader] = {}
+
+
+def grader_for(course_root: str | Path, assignment: str, engine: str, gpus: bool) -> Grader:
     """This process's Grader of ``assignment`` in the course at ``course_root``."""
     key = (str(course_root), assignment, engine, gpus)
     if key not in _GRADERS:
@@ -26,12 +34,14 @@ def grader_for(course_root, assignment, engine, gpus):
     return _GRADERS[key]
 
 
-def _grade(course_root, assignment, engine, gpus, path):
+def _grade(course_root: str, assignment: str, engine: str, gpus: bool, path: str) -> dict[str, Any]:
     """A worker's grade of the submission at ``path``, as plain data."""
     return grader_for(course_root, assignment, engine, gpus).grade(path).to_dict()
 
 
-def on_processes(course, assignment, pending, *, engine, gpus, workers, retries, noted):
+def on_processes(course: Course, assignment: Assignment, pending: Sequence[Submission], *, engine: str,
+                 gpus: bool, workers: int, retries: int,
+                 noted: Callable[[Submission, str], None]) -> Iterator[Graded]:
     """Grade ``pending`` on ``workers`` processes of this machine; yield (submission, result as a dict
     or :class:`Failed`) as each ends. A failure of the grader's side (a raised exception, a worker
     that died) is passed to ``noted`` and retried up to ``retries`` times, on a fresh pool."""

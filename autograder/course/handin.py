@@ -6,12 +6,13 @@ grader cannot drift apart.
 """
 import json
 
+from autograder.course.model import Assignment, Course
 from autograder.grading.submission import WEIGHT_SUFFIXES, IntakeLimits
 
 SUBMISSION_SETTINGS = "submission.toml"      # beside collect_submission.py, which reads it
 
 
-def handin_files(course, assignment):
+def handin_files(course: Course, assignment: Assignment) -> dict[str, str]:
     """{name: text} at the template's root: ``collect_submission.py`` and
     :data:`SUBMISSION_SETTINGS`; nothing when the course has no hand-in script."""
     script = course.handin_script
@@ -20,12 +21,12 @@ def handin_files(course, assignment):
     return {script.name: script.read_text(), SUBMISSION_SETTINGS: submission_settings(assignment)}
 
 
-def submission_archive(assignment):
+def submission_archive(assignment: Assignment) -> str:
     """The zip that ``collect_submission.py`` writes: ``hw1_autodiff_submission.zip``."""
     return f"{assignment.name}_submission.zip"
 
 
-def submission_settings(assignment, limits=IntakeLimits()):
+def submission_settings(assignment: Assignment, limits: IntakeLimits = IntakeLimits()) -> str:
     """The text of ``submission.toml``: the files to hand in (``files``; ``editable``, patterns of
     further files) and the grader's intake limits on them (bytes per file and together, the refused
     suffixes of weight files)."""
@@ -38,7 +39,7 @@ def submission_settings(assignment, limits=IntakeLimits()):
             + "".join(f"{key} = {_toml(value)}\n" for key, value in settings.items()))
 
 
-def _toml(value):
+def _toml(value: str | int | list[str]) -> str:
     """A str, an int or a list of str as TOML, whose strings and integers JSON writes alike."""
     if isinstance(value, list):
         items = "".join(f"\n    {json.dumps(item, ensure_ascii=False)}," for item in value)

@@ -6,9 +6,10 @@ so that what every handout repeats cannot drift; the rest of the handout is the 
 import json
 import re
 import textwrap
+from collections.abc import Callable, Mapping
 
 from autograder.course.handin import submission_archive
-from autograder.course.model import CourseError
+from autograder.course.model import Assignment, Course, CourseError
 from autograder.grading.submission import IntakeLimits
 from autograder.sandbox.limits import Limits
 
@@ -22,7 +23,7 @@ HANDOUT_WIDTH = 80                           # the generated blocks' lines, as t
 KEEP = "\u00a0"                              # a space that _wrap never breaks a line at ("600 s")
 
 
-def handout(course, assignment, files):
+def handout(course: Course, assignment: Assignment, files: Mapping[str, str]) -> str:
     """The handout's text with each generated block rewritten: the text between
     ``<!-- BEGIN GENERATED <name> -->`` and ``<!-- END GENERATED -->`` becomes what
     ``HANDOUT_BLOCKS[name](course, assignment, files)`` writes (``files``: the template's, for the
@@ -32,7 +33,7 @@ def handout(course, assignment, files):
         raise CourseError(f"{path}: no such file; every assignment needs its handout")
     text = path.read_text()
 
-    def block(match):
+    def block(match: re.Match[str]) -> str:
         name = match["name"]
         if name not in HANDOUT_BLOCKS:
             raise CourseError(f"{path}: no generated block is called {name!r}; the blocks are "
@@ -48,7 +49,7 @@ def handout(course, assignment, files):
     return rendered
 
 
-def hand_in_block(course, assignment, files):
+def hand_in_block(course: Course, assignment: Assignment, files: Mapping[str, str]) -> str:
     """The handout's first lines: how to hand in."""
     return _wrap(f"**To hand in**, run `python {course.handin_script.name}` in this folder. It checks "
                  "your files as the grader will read them and packs exactly the files that are graded "
@@ -56,7 +57,8 @@ def hand_in_block(course, assignment, files):
                  f"[What{KEEP}to{KEEP}submit](#what-to-submit).", "> ", "> ")
 
 
-def submit_block(course, assignment, files, limits=IntakeLimits()):
+def submit_block(course: Course, assignment: Assignment, files: Mapping[str, str],
+                 limits: IntakeLimits = IntakeLimits()) -> str:
     """What to hand in, and what the hand-in command checks before it packs it."""
     if assignment.editable:
         patterns = " and ".join(f"`{pattern}`" for pattern in assignment.editable)
@@ -85,7 +87,7 @@ def submit_block(course, assignment, files, limits=IntakeLimits()):
                     "command writes rather than your whole folder."))
 
 
-def grading_block(course, assignment, files):
+def grading_block(course: Course, assignment: Assignment, files: Mapping[str, str]) -> str:
     """How the grader runs: its limits, what code may import, public and hidden tests, each task
     on its own code, and the notebook's points."""
     limits = Limits.from_assignment(assignment)
@@ -117,16 +119,16 @@ def grading_block(course, assignment, files):
     return "".join(_wrap(bullet, "- ", "  ") for bullet in bullets)
 
 
-def policy_block(course, assignment, files):
+def policy_block(course: Course, assignment: Assignment, files: Mapping[str, str]) -> str:
     """The course's collaboration policy (``assignments/course.toml``), rewrapped."""
     return _wrap(" ".join(course.collaboration_policy.split()))
 
 
-HANDOUT_BLOCKS = {"hand-in": hand_in_block, "submit": submit_block, "grading": grading_block,
-                  "policy": policy_block}
+HANDOUT_BLOCKS: dict[str, Callable[[Course, Assignment, Mapping[str, str]], str]] = {
+    "hand-in": hand_in_block, "submit": submit_block, "grading": grading_block, "policy": policy_block}
 
 
-def notebook_points(text):
+def notebook_points(text: str) -> tuple[float, float]:
     """(automatic, manual) points of an nbgrader notebook's graded cells, from their metadata:
     test cells (``grade`` only) are graded automatically; answer cells (``grade`` and
     ``solution``) and tasks are graded by a person."""
@@ -141,15 +143,15 @@ def notebook_points(text):
     return automatic, manual
 
 
-def _points(points):
+def _points(points: float) -> str:
     return f"{points:g}{KEEP}point{'' if points == 1 else 's'}"
 
 
-def _megabytes(size):
+def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:g}{KEEP}MB"
 
 
-def _wrap(text, first="", rest=""):
+def _wrap(text: str, first: str = "", rest: str = "") -> str:
     """``text`` as lines of the handout's width, the first starting with ``first``, the others with
     ``rest`` (a list item's "- " and "  ", a quote's "> "); never breaks a word, a path or a
     :data:`KEEP` space."""

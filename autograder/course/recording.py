@@ -18,11 +18,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from autograder.course.model import CourseError
+from autograder.course.model import Assignment, Course, CourseError
 
 RECORDINGS = "recordings"    # the folder beside the public tests that stand_in_plugin.RECORDINGS names
 DECLARATION = "STAND_INS"    # the module-level name by which a test module declares its stand-ins
@@ -30,7 +32,7 @@ RTOL = 1e-12                 # how far a recorded float may move, relative to ma
 TIMEOUT = 900                # seconds for the reference's run of the public tests
 
 
-def declaring_modules(assignment):
+def declaring_modules(assignment: Assignment) -> list[Path]:
     """The public test modules of ``assignment`` that declare :data:`DECLARATION` at module level."""
     modules = []
     for path in sorted(assignment.public_tests.glob("test_*.py")):
@@ -41,7 +43,7 @@ def declaring_modules(assignment):
     return modules
 
 
-def recordings(course, assignment, files):
+def recordings(course: Course, assignment: Assignment, files: Mapping[str, str]) -> dict[str, str]:
     """{<public tests>/recordings/<test module>.json: text} of every public test module of
     ``assignment`` that declares stand-ins, recorded on the reference. ``files`` is the rest of the
     template ({path: text}), whose pytest.ini and shared test helpers the workspace gets; the public
@@ -59,17 +61,18 @@ def recordings(course, assignment, files):
             if relative == "pytest.ini" or relative.startswith(f"{tests}/"):
                 (work / relative).write_text(text)
         out.mkdir()
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--record-stand-ins", str(out),
-                   *(f"{tests}/{path.name}" for path in modules)]
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--record-stand-ins",
+                   str(out), *(f"{tests}/{path.name}" for path in modules)]
         run = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=TIMEOUT)
         if run.returncode != 0:
-            raise CourseError(f"{assignment.name}: the reference fails public tests while their stand-ins are "
-                              f"recorded:\n{run.stdout[-3000:]}{run.stderr[-2000:]}")
-        recorded = {f"{tests}/{RECORDINGS}/{path.name}": path.read_text() for path in sorted(out.glob("*.json"))}
+            raise CourseError(f"{assignment.name}: the reference fails public tests while their stand-ins "
+                              f"are recorded:\n{run.stdout[-3000:]}{run.stderr[-2000:]}")
+        recorded = {f"{tests}/{RECORDINGS}/{path.name}": path.read_text()
+                    for path in sorted(out.glob("*.json"))}
     return {relative: _kept(assignment.folder / relative, text) for relative, text in recorded.items()}
 
 
-def _kept(path, text):
+def _kept(path: Path, text: str) -> str:
     """The text of the file at ``path`` if it records the same answers as ``text`` (see :data:`RTOL`),
     else ``text``."""
     if path.is_file() and path.read_text() != text and agree(json.loads(path.read_text()), json.loads(text)):
@@ -77,7 +80,7 @@ def _kept(path, text):
     return text
 
 
-def agree(old, new):
+def agree(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> bool:
     """Whether two recordings ({test: {entry: count or array as JSON}}) name the same tests, entries,
     counts, dtypes and shapes, and their floats agree within :data:`RTOL` of each array's scale (the
     other values exactly)."""
@@ -86,7 +89,7 @@ def agree(old, new):
     return all(_same(old[test][entry], new[test][entry]) for test in old for entry in old[test])
 
 
-def _same(old, new):
+def _same(old: int | Mapping[str, Any], new: int | Mapping[str, Any]) -> bool:
     """Whether two recorded values (a count, or an array as {"dtype", "shape", "values"}) agree."""
     if isinstance(old, int) or isinstance(new, int):
         return old == new

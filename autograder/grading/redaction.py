@@ -64,11 +64,14 @@ that happens to repeat a secret (a student who copies the reference's line) is w
 """
 import ast
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
 from autograder.course import release, solutions
+from autograder.course.model import Assignment, Course
 
 MIN_RUN = 32
 REPEATS = 3            # a character repeated more often counts this often: rulers carry no secret
@@ -79,7 +82,7 @@ BASE = np.uint64(0x100000001B3)                # the 64-bit FNV prime: odd, with
 WHITESPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
 
 
-def normalise(text):
+def normalise(text: str) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, origin)``: the code points of ``text`` with every run of whitespace made one space
     and every run of another repeated character cut to REPEATS (a ruler of 70 dashes is "---"),
     and for each code the index in ``text`` it comes from (a run: its first characters)."""
@@ -91,12 +94,12 @@ def normalise(text):
     return codes[keep], np.flatnonzero(keep)
 
 
-def is_word(character):
+def is_word(character: str) -> bool:
     """Whether ``character`` belongs to a word or an identifier."""
     return character.isalnum() or character == "_"
 
 
-def kgram_hashes(codes, k):
+def kgram_hashes(codes: np.ndarray, k: int) -> np.ndarray:
     """The hash of every run of ``k`` consecutive ``codes``, in order (none when there are fewer)."""
     count = len(codes) - k + 1
     hashes = np.zeros(max(count, 0), dtype=np.uint64)
@@ -110,20 +113,20 @@ def kgram_hashes(codes, k):
 class Fingerprints:
     """A set of k-gram hashes (k = MIN_RUN) of normalised text, sorted for binary search."""
 
-    def __init__(self, hashes):
+    def __init__(self, hashes: np.ndarray) -> None:
         ordered = np.sort(np.asarray(hashes, dtype=np.uint64))
         self.hashes = ordered[np.concatenate([ordered[:1] == ordered[:1], ordered[1:] != ordered[:-1]])]
 
     @classmethod
-    def of(cls, texts):
+    def of(cls, texts: Iterable[str]) -> Self:
         """The fingerprints of every text in ``texts``; no k-gram spans two texts."""
         return cls(np.concatenate([kgram_hashes(normalise(text)[0], MIN_RUN) for text in texts]
                                   or [np.empty(0, np.uint64)]))
 
-    def __sub__(self, other):
+    def __sub__(self, other: "Fingerprints") -> "Fingerprints":
         return Fingerprints(self.hashes[~np.isin(self.hashes, other.hashes, assume_unique=True)])
 
-    def holds(self, hashes):
+    def holds(self, hashes: np.ndarray) -> np.ndarray:
         """A boolean array: which of ``hashes`` are in the set."""
         if not len(self.hashes):
             return np.zeros(len(hashes), dtype=bool)
@@ -133,7 +136,7 @@ class Fingerprints:
         return self.hashes[np.minimum(at, len(self.hashes) - 1)] == hashes
 
 
-def read_text(path):
+def read_text(path: str | Path) -> str | None:
     """The text of the file at ``path``, or None for a binary file. A notebook's text is its cells'
     sources, one after the other, as a student would see them (not their JSON encoding)."""
     data = Path(path).read_bytes()
@@ -153,12 +156,12 @@ def read_text(path):
     return text
 
 
-def files_under(folder):
+def files_under(folder: str | Path) -> list[Path]:
     """Every file under ``folder``, in order, bytecode caches left out."""
     return sorted(p for p in Path(folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def secret_files(course):
+def secret_files(course: Course) -> list[Path]:
     """Every file whose text is secret: ``reference/``, every ``hidden/`` folder, the grader's source."""
     folders = [course.reference.parent, course.shared_probes,
                *(assignment.hidden_tests for assignment in course.assignments)]
@@ -168,7 +171,7 @@ def secret_files(course):
               if "__pycache__" not in path.parts)]
 
 
-def messages(source):
+def messages(source: str) -> list[str]:
     """The string literals of Python ``source`` that are not docstrings (the parts of an f-string
     between its fields included): what the code says, rather than what it is."""
     try:
@@ -185,7 +188,7 @@ def messages(source):
     return literals
 
 
-def stripped_template(course):
+def stripped_template(course: Course) -> list[str]:
     """The texts of the reference's files with every solution region stubbed: the part of the
     template that every assignment's release shares. A region of an undeclared task is left out."""
     texts = []
@@ -200,7 +203,7 @@ def stripped_template(course):
     return texts
 
 
-def released_texts(course, assignment):
+def released_texts(course: Course, assignment: Assignment) -> list[str]:
     """The texts a release of ``assignment`` ships besides its template's code: the handout,
     pytest.ini, the public tests (with their generated helpers) and the notebook."""
     folder = assignment.folder
@@ -209,7 +212,7 @@ def released_texts(course, assignment):
     return [text for path in paths if path.is_file() and (text := read_text(path)) is not None]
 
 
-def public_texts(course, assignment=None):
+def public_texts(course: Course, assignment: Assignment | None = None) -> list[str]:
     """Every text students are given or told (see the module's docstring); with ``assignment``,
     also its template, which holds the solutions of the assignments before it."""
     texts = stripped_template(course)
@@ -231,18 +234,18 @@ class Redactor:
     then takes about a tenth of a millisecond per thousand characters.
     """
 
-    def __init__(self, secrets):
+    def __init__(self, secrets: Fingerprints) -> None:
         self.secrets = secrets          # Fingerprints of the secret k-grams that are not public
 
     @classmethod
-    def for_course(cls, course, assignment=None):
+    def for_course(cls, course: Course, assignment: Assignment | None = None) -> Self:
         """The redactor of ``course``. With ``assignment``, the text of its template is public too,
         the solutions of earlier assignments included, as they are to a student who has it."""
         texts = (read_text(path) for path in secret_files(course))
         secret = Fingerprints.of(text for text in texts if text is not None)
         return cls(secret - Fingerprints.of(public_texts(course, assignment)))
 
-    def withheld(self, text):
+    def withheld(self, text: str) -> list[tuple[int, int]]:
         """The ``(start, end)`` spans of ``text`` that match a secret, in order, disjoint, each
         without whitespace at either end; spans with only whitespace between them are joined."""
         codes, origin = normalise(text)
@@ -269,7 +272,7 @@ class Redactor:
                 spans.append((start, end))
         return spans
 
-    def redact(self, text):
+    def redact(self, text: str) -> str:
         """``text`` with every span of :meth:`withheld` replaced by :data:`MARKER`."""
         out, at = [], 0
         for start, end in self.withheld(text):

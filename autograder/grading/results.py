@@ -25,24 +25,29 @@ The student's reports (Gradescope, Markdown, HTML) read the student's view only;
 """
 import math
 import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
 
 from autograder.course.model import TASK_ID
 from autograder.sandbox.harness.runner import clip
+
+if TYPE_CHECKING:
+    from autograder.grading.redaction import Redactor
 
 STATUSES = ("passed", "failed")
 HIDDEN_FEEDBACK_CHARS = 400
 WITHHELD = " [hidden test: more detail withheld]"
 
 
-def task_number(task):
+def task_number(task: str) -> str:
     """"3.1" for the task id "task3_1"; any other id stays as it is."""
     match = TASK_ID.match(task)
     return f"{match['assignment']}.{match['index']}" if match else task
 
 
-def task_order(task):
+def task_order(task: str) -> tuple[int, int, int, str]:
     """A sort key that puts task ids in course order (task3_2 before task3_10), other ids after them."""
     match = TASK_ID.match(task)
     if match:
@@ -50,17 +55,17 @@ def task_order(task):
     return (1, 0, 0, task)
 
 
-def total(scores):
+def total(scores: Iterable[float]) -> float:
     """The sum of ``scores``, exactly rounded (math.fsum) and then to 9 decimals: a task's points
     shared by three probes add up to the points, not to 9.999999999999998."""
     return round(math.fsum(scores), 9)
 
 
-def _is_number(value):
+def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _check_points(label, value, high):
+def _check_points(label: str, value: float, high: float) -> None:
     """Raise ValueError unless ``value`` is a finite number in [0, high]."""
     if not _is_number(value) or not math.isfinite(value):
         raise ValueError(f"{label} is {value!r}: a score must be a finite number")
@@ -68,7 +73,7 @@ def _check_points(label, value, high):
         raise ValueError(f"{label} is {value!r}: a score must lie in [0, {high!r}]")
 
 
-def student_feedback(output, hidden=False, redactor=None):
+def student_feedback(output: str, hidden: bool = False, redactor: "Redactor | None" = None) -> str:
     """What a student may read of ``output``: all of it for a public test or a note on the whole
     submission; for a hidden test, its first line, at most HIDDEN_FEEDBACK_CHARS long, cut between
     words, and a note that the rest was withheld. ``redactor`` (a
@@ -117,13 +122,13 @@ class TestResult:
     status: str
     output: str
     hidden: bool = False
-    feedback: str = None
+    feedback: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.feedback is None:
             object.__setattr__(self, "feedback", student_feedback(self.output, self.hidden))
 
-    def validate(self):
+    def validate(self) -> None:
         """Raise ValueError, naming the test, unless its points and status are consistent."""
         label = f"test {self.name!r}"
         if not _is_number(self.max_score) or not math.isfinite(self.max_score) or self.max_score < 0:
@@ -137,13 +142,13 @@ class TestResult:
         if self.status == "failed" and self.score == self.max_score and self.max_score > 0:
             raise ValueError(f"{label}: status 'failed' with full marks ({self.score!r} points)")
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "task": self.task, "score": float(self.score),
                 "max_score": float(self.max_score), "status": self.status, "output": self.output,
                 "hidden": bool(self.hidden), "feedback": self.feedback}
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """The inverse of :meth:`to_dict`; a test stored before results had a ``feedback`` gets the
         default one."""
         return cls(name=data["name"], task=data["task"], score=data["score"], max_score=data["max_score"],
@@ -162,19 +167,19 @@ class InstructorNotes:
     flags:      results to review by hand, each "<test name>: <why>": an accuracy that suggests
                 answers looked up rather than learnt.
     """
-    isolation: tuple = ()
-    detections: tuple = ()
-    flags: tuple = ()
+    isolation: Sequence[str] = ()
+    detections: Sequence[str] = ()
+    flags: Sequence[str] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for note in fields(self):         # any sequence of strings is kept as a tuple
             object.__setattr__(self, note.name, tuple(getattr(self, note.name)))
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, list[str]]:
         return {note.name: list(getattr(self, note.name)) for note in fields(self)}
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Sequence[str]]) -> Self:
         """The inverse of :meth:`to_dict`; a kind of note missing from ``data`` is empty."""
         return cls(**{note.name: data.get(note.name, ()) for note in fields(cls)})
 
@@ -199,28 +204,28 @@ class GradingResult:
     """
     assignment: str
     title: str
-    tests: tuple
+    tests: tuple[TestResult, ...]
     max_score: float
     bonus_points: float
     output: str
     execution_time: float
-    artifacts: dict = field(default_factory=dict)
-    task_titles: dict = field(default_factory=dict)
-    feedback: str = None
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    task_titles: dict[str, str] = field(default_factory=dict)
+    feedback: str | None = None
     instructor: InstructorNotes = InstructorNotes()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         tests = tuple(sorted(self.tests, key=lambda test: (task_order(test.task), test.name)))
         object.__setattr__(self, "tests", tests)
         if self.feedback is None:
             object.__setattr__(self, "feedback", student_feedback(self.output))
 
     @property
-    def score(self):
+    def score(self) -> float:
         """The points earned: the sum of the tests' scores (see :func:`total`)."""
         return total(test.score for test in self.tests)
 
-    def validate(self):
+    def validate(self) -> None:
         """Raise ValueError, with a message naming the culprit, unless every number is sound.
 
         Every test's score must be finite and within [0, its max_score]; the total within
@@ -246,7 +251,7 @@ class GradingResult:
             score = limit
         _check_points(f"{where}the total score", score, limit)
 
-    def by_task(self):
+    def by_task(self) -> dict[str, tuple[float, float]]:
         """{task id: (score, max_score)} summed over each task's tests, in task order."""
         tests = {}
         for test in self.tests:
@@ -254,7 +259,7 @@ class GradingResult:
         return {task: (total(t.score for t in some), total(t.max_score for t in some))
                 for task, some in tests.items()}
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: every field (both views), artifacts as strings, plus the derived total
         ``score``."""
         return {"assignment": self.assignment, "title": self.title,
@@ -266,7 +271,7 @@ class GradingResult:
                 "task_titles": dict(sorted(self.task_titles.items(), key=lambda item: task_order(item[0])))}
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """The inverse of :meth:`to_dict`; the derived ``score`` is recomputed, not read. A result
         stored before results had two views (an older gradebook's row) gets the default
         ``feedback`` and empty InstructorNotes."""

@@ -46,13 +46,16 @@ import warnings
 import zipfile
 import zlib
 from collections import defaultdict
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from autograder.course.model import Assignment
 from autograder.grading.archives import (
+    Entry,
     IntakeLimits,
     SubmissionError,
     list_entries,
@@ -82,11 +85,12 @@ class Submission:
            student may change (``assignment.may_change``);
     notes: human-readable notes for the student: files missing, files ignored.
     """
-    files: dict
-    notes: tuple
+    files: dict[str, bytes]
+    notes: tuple[str, ...]
 
 
-def read_submission(source, assignment, limits=IntakeLimits()):
+def read_submission(source: str | Path, assignment: Assignment,
+                    limits: IntakeLimits = IntakeLimits()) -> Submission:
     """Read and check what a student handed in: a folder, a .zip, a .tar.gz / .tgz / .tar,
     or a single .ipynb (the assignment's notebook). Returns a :class:`Submission`; raises
     :class:`SubmissionError`, whose message is for the student, when it cannot be graded."""
@@ -115,7 +119,8 @@ def read_submission(source, assignment, limits=IntakeLimits()):
     return Submission(files, tuple(notes))
 
 
-def _notes(assignment, top, files, ignored, junk):
+def _notes(assignment: Assignment, top: str, files: Mapping[str, bytes], ignored: Iterable[str],
+           junk: Sequence[str]) -> list[str]:
     """What the student should know about what is not graded as handed in: the hand-in files
     missing from the assignment's folder ``top``, the ``ignored`` paths and the ``junk``."""
     notes = [f"{path} is missing: the template's copy is used, so its tasks score no points"
@@ -143,7 +148,7 @@ def _notes(assignment, top, files, ignored, junk):
     return notes
 
 
-def build_workspace(submission, assignment, destination):
+def build_workspace(submission: Submission, assignment: Assignment, destination: str | Path) -> Path:
     """Fill ``destination`` (a new or empty folder) with the template's package and notebook,
     then the submission's files on top; returns it as a Path. The public and hidden tests and
     assignment.toml never go in."""
@@ -163,7 +168,7 @@ def build_workspace(submission, assignment, destination):
     return destination
 
 
-def _write(destination, path, data):
+def _write(destination: Path, path: str, data: bytes) -> None:
     target = destination / path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
@@ -172,7 +177,10 @@ def _write(destination, path, data):
 # ---------------------------------------------------------------------------------------------
 # The two passes and their checks.
 
-def _list(entries, limits):
+Entries = Callable[[], Generator[Entry, None, None]]     # lists the submission's entries anew at each call
+
+
+def _list(entries: Entries, limits: IntakeLimits) -> tuple[dict[str, Entry], set[str], list[str]]:
     """The first pass, on headers alone: ({normalised path: Entry} of every entry that is neither a
     folder nor junk, {the paths of those listed twice}, [junk paths]). Every path must stay inside
     the submission."""
@@ -193,7 +201,7 @@ def _list(entries, limits):
     return listed, twice, junk
 
 
-def _assignment_folder(paths, assignment):
+def _assignment_folder(paths: Iterable[str], assignment: Assignment) -> str:
     """The folder of the submission that holds the assignment's files, as a prefix of ``paths``
     ("" for the top, "Downloads/hw1_autodiff/"): the shallowest folder in which a path is one that
     students may hand in. SubmissionError when there is none, or more than one that deep."""
@@ -215,7 +223,7 @@ def _assignment_folder(paths, assignment):
     return tops[0]
 
 
-def _check_handed_in(theirs, top, twice, limits):
+def _check_handed_in(theirs: Mapping[str, Entry], top: str, twice: set[str], limits: IntakeLimits) -> None:
     """Refuse hand-in files (``theirs``: {path in the assignment's folder ``top``: Entry}) that are
     links or special files, held twice, or over the limits of what is read, before any is read."""
     if len(theirs) > limits.files:
@@ -238,7 +246,8 @@ def _check_handed_in(theirs, top, twice, limits):
                                   f"{megabytes(limits.total_bytes)}; keep data out of them")
 
 
-def _template_copies(listed, twice, top, theirs, assignment):
+def _template_copies(listed: Mapping[str, Entry], twice: set[str], top: str, theirs: Mapping[str, Entry],
+                     assignment: Assignment) -> dict[str, Path]:
     """{path: the template's file} of the files of the assignment's package that are not the
     student's, are listed once and declare the size of the template's copy: the only other files
     worth reading."""
@@ -253,7 +262,7 @@ def _template_copies(listed, twice, top, theirs, assignment):
     return copies
 
 
-def _read_files(entries, wanted):
+def _read_files(entries: Entries, wanted: set[str]) -> dict[str, bytes]:
     """The second pass: {path: content} of the ``wanted`` paths, which the first pass listed as files."""
     files = {}
     with contextlib.closing(entries()) as stream:
@@ -268,7 +277,7 @@ def _read_files(entries, wanted):
     return files
 
 
-def _read(entry):
+def _read(entry: Entry) -> bytes:
     """An entry's content, read up to one byte past the size it declares: a header that
     lies about the size (a zip bomb) is caught before more is unpacked."""
     with entry.open() as stream:
@@ -279,7 +288,7 @@ def _read(entry):
     return data
 
 
-def _normalise(name):
+def _normalise(name: str) -> str:
     """The posix path that the entry ``name`` stands for, relative to the submission's top;
     SubmissionError for a name that could point outside it or cannot be a file name."""
     path = name.replace("\\", "/")       # Windows tools write \ between folders
@@ -295,7 +304,7 @@ def _normalise(name):
     return "/".join(parts)
 
 
-def _text(path, data):
+def _text(path: str, data: bytes) -> str:
     """``data`` decoded as UTF-8; SubmissionError for anything else, binaries most of all."""
     if 0 in data:
         reason = f"a NUL byte at offset {data.index(0)}"
@@ -308,7 +317,7 @@ def _text(path, data):
                           "allowed, train in code; save source files and notebooks as UTF-8")
 
 
-def _check_notebook(path, text):
+def _check_notebook(path: str, text: str) -> None:
     """SubmissionError unless ``text`` is a valid nbformat 4 notebook."""
     try:
         content = json.loads(text)
@@ -330,7 +339,7 @@ def _check_notebook(path, text):
         raise SubmissionError(f"{path} is not a valid notebook: {reason}") from None
 
 
-def _listing(paths, top):
+def _listing(paths: Sequence[str], top: str) -> str:
     """``paths`` for a note, each named from the assignment's folder ``top`` if it is inside it:
     all of them when they are few, else counted by first folder (".venv/ (3,112 files)"); at most
     LISTED of them, then "and N more"."""

@@ -31,9 +31,10 @@ beside this module describes the file, and the tests validate every write agains
 """
 import json
 from pathlib import Path
+from typing import Any
 
 from autograder.course.model import TASK_ID
-from autograder.grading.results import task_number
+from autograder.grading.results import GradingResult, task_number
 from autograder.reports.text import printable
 
 FILE_NAME = "results.json"
@@ -42,7 +43,7 @@ SCHEMA = Path(__file__).with_name("gradescope.schema.json")
 HIDDEN_VISIBILITY = "after_published"
 
 
-def to_json_data(result):
+def to_json_data(result: GradingResult) -> dict[str, Any]:
     """The results.json content as a dict."""
     tests, counts = [], {}
     for test in result.tests:
@@ -58,12 +59,12 @@ def to_json_data(result):
             "test_name_format": "text", "stdout_visibility": "hidden", "tests": tests}
 
 
-def render(result):
+def render(result: GradingResult) -> str:
     """The results.json text (checks the result first)."""
     result.validate()
     return json.dumps(to_json_data(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write(result, path):
+def write(result: GradingResult, path: str | Path) -> None:
     """Write ``result`` as Gradescope's results.json at ``path``."""
     Path(path).write_text(render(result), encoding="utf-8")

@@ -18,7 +18,9 @@ import base64
 import html
 from pathlib import Path
 
+from autograder.grading.results import GradingResult
 from autograder.reports.text import (
+    TaskSummary,
     failures_first,
     outcome,
     points,
@@ -55,12 +57,12 @@ img { max-width: 100%; }
 """
 
 
-def escape(text):
+def escape(text: str) -> str:
     """``text`` safe inside HTML elements and quoted attributes."""
     return html.escape(printable(text), quote=True)
 
 
-def data_uri(path):
+def data_uri(path: str | Path) -> str:
     """The image file at ``path`` as a ``data:`` URI."""
     path = Path(path)
     kind = IMAGE_TYPES.get(path.suffix.lower())
@@ -69,7 +71,7 @@ def data_uri(path):
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _table(result):
+def _table(result: GradingResult) -> str:
     rows = [f'<tr><td>{escape(task.number)}</td><td class="title">{escape(task.title)}</td>'
             f'<td class="status {task.status}">{task.status}</td><td class="points">{points(task.score)}</td>'
             f'<td class="points">{points(task.max_score)}</td></tr>'
@@ -82,11 +84,11 @@ def _table(result):
             f'<td class="points">{points(result.max_score)}</td></tr></tfoot>\n</table>')
 
 
-def _feedback(text):
+def _feedback(text: str) -> str:
     return f"<pre>{escape(text)}</pre>\n" if text else ""
 
 
-def _failed(task):
+def _failed(task: TaskSummary) -> str:
     """A task's failed tests, shown open: each with its outcome and feedback."""
     tests = [f'<section class="test failed">\n<h4>{escape(test.name)}</h4>\n'
              f'<p><span class="outcome">failed</span>: {outcome(test)}</p>\n{_feedback(shown_feedback(test))}'
@@ -95,7 +97,7 @@ def _failed(task):
             + "\n".join(tests) + "\n</section>")
 
 
-def _passed(task):
+def _passed(task: TaskSummary) -> str:
     """A task's passed tests, folded under a summary that counts them."""
     tests = [f"<li>{escape(test.name)}: {outcome(test)}\n{_feedback(shown_feedback(test))}</li>"
              for test in task.with_status("passed")]
@@ -103,12 +105,12 @@ def _passed(task):
             "<ul>\n" + "\n".join(tests) + "\n</ul>\n</details>")
 
 
-def _figure(name, path):
+def _figure(name: str, path: Path) -> str:
     return (f'<figure>\n<img alt="{escape(name)}" src="{data_uri(path)}">\n'
             f"<figcaption>{escape(name)}</figcaption>\n</figure>")
 
 
-def render(result):
+def render(result: GradingResult) -> str:
     """The page as text (checks the result first; reads the plot files)."""
     result.validate()
     body = [f"<h1>{escape(result.assignment)}: {escape(result.title)}</h1>",
@@ -132,6 +134,6 @@ def render(result):
             + "\n".join(body) + "\n</body>\n</html>\n")
 
 
-def write(result, path):
+def write(result: GradingResult, path: str | Path) -> None:
     """Write the page at ``path``."""
     Path(path).write_text(render(result), encoding="utf-8")

@@ -10,6 +10,7 @@ a message in full may quote what the redactor withholds from them.
 """
 from pathlib import Path
 
+from autograder.grading.results import GradingResult
 from autograder.reports.markdown import code_block, plot_links, section_of_test, title_and_scores
 from autograder.reports.text import instructor_sections, printable
 
@@ -17,7 +18,7 @@ FILE_NAME = "instructor.md"
 VIEW = "instructor"
 
 
-def render(result, relative_to=None):
+def render(result: GradingResult, relative_to: str | Path | None = None) -> str:
     """The page as text; plot links are relative to the folder ``relative_to`` (default: as stored)."""
     result.validate()
     title, *scores = title_and_scores(result)
@@ -32,7 +33,7 @@ def render(result, relative_to=None):
     return "\n\n".join(sections) + "\n"
 
 
-def write(result, path):
+def write(result: GradingResult, path: str | Path) -> None:
     """Write the page at ``path``, its plot links relative to the page's folder."""
     path = Path(path)
     path.write_text(render(result, relative_to=path.parent), encoding="utf-8")

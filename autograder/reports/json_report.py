@@ -10,16 +10,18 @@ escapes, so even a lone surrogate a student printed survives the round trip):
 import json
 from pathlib import Path
 
+from autograder.grading.results import GradingResult
+
 FILE_NAME = "result.json"
 VIEW = "instructor"
 
 
-def render(result):
+def render(result: GradingResult) -> str:
     """The JSON text (checks the result first)."""
     result.validate()
     return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
 
 
-def write(result, path):
+def write(result: GradingResult, path: str | Path) -> None:
     """Write ``result`` as JSON at ``path``."""
     Path(path).write_text(render(result), encoding="ascii")

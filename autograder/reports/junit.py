@@ -14,22 +14,24 @@ escape, a NUL byte): :func:`~autograder.reports.text.printable` writes those as 
 and ElementTree escapes markup, so the file always parses.
 """
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from pathlib import Path
 
+from autograder.grading.results import GradingResult
 from autograder.reports.text import instructor_sections, points, printable
 
 FILE_NAME = "junit.xml"
 VIEW = "instructor"
 
 
-def _properties(parent, values):
+def _properties(parent: ET.Element, values: Iterable[tuple[str, str]]) -> None:
     """A ``<properties>`` element under ``parent`` with one ``<property>`` per (name, value)."""
     properties = ET.SubElement(parent, "properties")
     for name, value in values:
         ET.SubElement(properties, "property", name=name, value=value)
 
 
-def _system_out(result):
+def _system_out(result: GradingResult) -> str:
     """The notes on the submission, then each of the instructor's notes under its heading."""
     parts = [result.output] if result.output else []
     parts += [f"{heading}:\n" + "\n".join(f"  {line}" for line in lines)
@@ -37,7 +39,7 @@ def _system_out(result):
     return printable("\n".join(parts))
 
 
-def to_element(result):
+def to_element(result: GradingResult) -> ET.Element:
     """The ``<testsuites>`` element of ``result``."""
     failures = sum(test.status == "failed" for test in result.tests)
     counts = {"tests": str(len(result.tests)), "failures": str(failures), "errors": "0", "skipped": "0",
@@ -60,13 +62,13 @@ def to_element(result):
     return suites
 
 
-def render(result):
+def render(result: GradingResult) -> str:
     """The XML text, with its declaration (checks the result first)."""
     result.validate()
     xml = ET.tostring(to_element(result), encoding="unicode")
     return f'<?xml version="1.0" encoding="utf-8"?>\n{xml}\n'
 
 
-def write(result, path):
+def write(result: GradingResult, path: str | Path) -> None:
     """Write ``result`` as JUnit XML at ``path``."""
     Path(path).write_text(render(result), encoding="utf-8")

@@ -15,7 +15,9 @@ import textwrap
 from pathlib import Path
 from urllib.parse import quote
 
+from autograder.grading.results import GradingResult, TestResult
 from autograder.reports.text import (
+    TaskSummary,
     failures_first,
     outcome,
     points,
@@ -30,19 +32,19 @@ VIEW = "student"
 _MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
 
 
-def inline(text):
+def inline(text: str) -> str:
     """``text`` as literal Markdown on one line: markup characters are backslash-escaped."""
     return _MARKUP.sub(r"\\\1", printable(text, lines=False))
 
 
-def code_block(text):
+def code_block(text: str) -> str:
     """``text`` verbatim in a fenced block that nothing inside it can close."""
     longest = max((len(run) for run in re.findall("`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text}\n{fence}"
 
 
-def title_and_scores(result):
+def title_and_scores(result: GradingResult) -> list[str]:
     """The page's first sections: the title, the total and the score table by task."""
     lines = ["| Task | Title | Status | Score | Max |", "| --- | --- | --- | ---: | ---: |"]
     for task in task_summaries(result):
@@ -53,7 +55,7 @@ def title_and_scores(result):
             "## Scores by task", "\n".join(lines)]
 
 
-def section_of_test(test, text, level=3):
+def section_of_test(test: TestResult, text: str, level: int = 3) -> str:
     """One test's section: its name as a heading of ``level``, its outcome and ``text``, what this
     page shows of its output."""
     parts = [f"{'#' * level} {inline(test.name)}", f"**{test.status}**: {outcome(test)}"]
@@ -62,14 +64,14 @@ def section_of_test(test, text, level=3):
     return "\n\n".join(parts)
 
 
-def failed_tests(task):
+def failed_tests(task: TaskSummary) -> str:
     """A task's failed tests under a heading that counts them, each with its outcome and feedback."""
     return "\n\n".join([f"### {inline(task.heading('failed'))}"]
                         + [section_of_test(test, shown_feedback(test), level=4)
                            for test in task.with_status("failed")])
 
 
-def passed_tests(task):
+def passed_tests(task: TaskSummary) -> str:
     """A task's passed tests, one list item each, under a heading that counts them."""
     items = []
     for test in task.with_status("passed"):
@@ -79,7 +81,7 @@ def passed_tests(task):
     return f"### {inline(task.heading('passed'))}\n\n" + "\n".join(items)
 
 
-def plot_links(result, relative_to):
+def plot_links(result: GradingResult, relative_to: str | Path | None) -> list[str]:
     """The plots' section, linked relative to the folder ``relative_to`` (None: as stored); [] without."""
     if not result.artifacts:
         return []
@@ -87,13 +89,13 @@ def plot_links(result, relative_to):
                            for name, path in sorted(result.artifacts.items())]
 
 
-def _link(path, relative_to):
+def _link(path: str | Path, relative_to: str | Path | None) -> str:
     """A URL path to ``path``: relative to the folder ``relative_to`` when given, percent-encoded."""
     target = os.path.relpath(path, relative_to) if relative_to is not None else str(path)
     return quote(Path(target).as_posix())
 
 
-def render(result, relative_to=None):
+def render(result: GradingResult, relative_to: str | Path | None = None) -> str:
     """The page as text; plot links are relative to the folder ``relative_to`` (default: as stored)."""
     result.validate()
     sections = title_and_scores(result)
@@ -110,7 +112,7 @@ def render(result, relative_to=None):
     return "\n\n".join(sections) + "\n"
 
 
-def write(result, path):
+def write(result: GradingResult, path: str | Path) -> None:
     """Write the page at ``path``, its plot links relative to the page's folder."""
     path = Path(path)
     path.write_text(render(result, relative_to=path.parent), encoding="utf-8")

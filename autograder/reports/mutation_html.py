@@ -5,7 +5,9 @@ correct alternatives that lost points.
 Every piece of text is escaped; the page loads nothing and runs no script (the feedback page's
 Content-Security-Policy).
 """
-from autograder.audit.mutation import KINDS
+from pathlib import Path
+
+from autograder.audit.mutation import KINDS, Analysis, Outcome
 from autograder.reports.html import POLICY, STYLE, escape
 
 FILE_NAME = "mutation.html"
@@ -21,7 +23,7 @@ HEADINGS = {"survived": "Survived: no task lost a point",
             "equivalent": "Waived as equivalent"}
 
 
-def render(analysis):
+def render(analysis: Analysis) -> str:
     assignment = analysis.assignment
     parts = [f"<h1>Mutation analysis of {escape(assignment.name)}</h1>",
              f"<p>Mutation score <b>{100 * analysis.score:.1f} %</b>: {analysis.counts['caught']} of "
@@ -37,8 +39,8 @@ def render(analysis):
                  f"{len(analysis.alternatives)} keep every point</h2>")
     for alternative, lost in losing:
         items = "".join(f"<li>{escape(name)}: {escape(output)}</li>" for name, output in lost.items())
-        parts.append(f'<div class="test failed"><p>{escape(alternative.task)}: {escape(alternative.title)}</p>'
-                     f"<ul>{items}</ul></div>")
+        parts.append(f'<div class="test failed"><p>{escape(alternative.task)}: '
+                     f"{escape(alternative.title)}</p><ul>{items}</ul></div>")
     if analysis.problems:
         parts.append("<h2>Problems</h2><ul>" + "".join(f"<li>{escape(p)}</li>" for p in analysis.problems)
                      + "</ul>")
@@ -48,11 +50,11 @@ def render(analysis):
             "</head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 
-def write(analysis, path):
+def write(analysis: Analysis, path: Path) -> None:
     path.write_text(render(analysis), encoding="utf-8")
 
 
-def _table(analysis):
+def _table(analysis: Analysis) -> str:
     tasks = {task.id: task for task in analysis.assignment.tasks}
     rows = []
     for task, counts in analysis.by_task().items():
@@ -67,7 +69,7 @@ def _table(analysis):
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _mutant(outcome):
+def _mutant(outcome: Outcome) -> str:
     mutant = outcome.mutant
     lines = []
     for line in mutant.diff.splitlines():

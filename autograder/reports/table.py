@@ -1,11 +1,13 @@
 """Plain-text score tables for a terminal: one submission's scores by task (:func:`render`)
 and a class's scores side by side (:func:`class_table`). Columns are aligned with spaces,
 text to the left and numbers to the right; nothing in them varies between runs."""
-from autograder.grading.results import task_number, task_order
+from collections.abc import Collection, Mapping, Sequence
+
+from autograder.grading.results import GradingResult, task_number, task_order
 from autograder.reports.text import points, printable, task_rows, total
 
 
-def align(rows, numeric):
+def align(rows: Sequence[Sequence[str]], numeric: Collection[int]) -> list[str]:
     """The rows (lists of strings) as lines of aligned columns; columns in ``numeric`` align right."""
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return ["  ".join(cell.rjust(width) if column in numeric else cell.ljust(width)
@@ -13,7 +15,7 @@ def align(rows, numeric):
             for row in rows]
 
 
-def render(result):
+def render(result: GradingResult) -> str:
     """One submission's table: task, title, score and max per task, then the total."""
     result.validate()
     rows = [["Task", "Title", "Score", "Max"]]
@@ -27,7 +29,7 @@ def render(result):
     return "\n".join([heading, "", *body, "", f"Score: {total(result)}"]) + "\n"
 
 
-def class_table(results):
+def class_table(results: Mapping[str, GradingResult]) -> str:
     """Many submissions of one assignment: a row per student (sorted), a column per task.
 
     results: {student: GradingResult}. The first row gives each task's maximum (the largest

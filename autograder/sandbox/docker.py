@@ -26,12 +26,15 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import docker
+from docker.models.containers import Container
 
 from autograder.sandbox import images
-from autograder.sandbox.box import EngineError, Failure
+from autograder.sandbox.box import CappedOutput, EngineError, Failure
 from autograder.sandbox.harness import LAUNCH, launch
 from autograder.sandbox.limits import ENVIRONMENT, EXIT_GRACE_SECONDS, Limits, exit_message, own_workdir
 from autograder.sandbox.session import Session
@@ -45,7 +48,7 @@ CGROUP_RLIMITS = ("RLIMIT_AS", "RLIMIT_NPROC")   # left to the container's memor
 
 
 @functools.cache
-def _client():
+def _client() -> docker.DockerClient:
     """A client of the Docker engine this process talks to (DOCKER_HOST or the local socket)."""
     try:
         client = docker.from_env(timeout=120)
@@ -68,7 +71,7 @@ class DockerSandbox:
     is missing or was built from another version of the harness.
     """
 
-    def __init__(self, limits=Limits(), gpus=False, image=None):
+    def __init__(self, limits: Limits = Limits(), gpus: bool = False, image: str | None = None) -> None:
         self.limits, self.gpus = limits, gpus
         self.image = image or images.image_for("gpu" if gpus else "cpu")
         self.client = _client()
@@ -81,19 +84,20 @@ class DockerSandbox:
             raise EngineError(f"the sandbox image {self.image} holds another version of the sandbox harness "
                               f"than this grader: rebuild it with `make images`")
 
-    def session(self, workdir, probe_modules, support=()):
+    def session(self, workdir: str | Path, probe_modules: Iterable[str | Path],
+                support: Iterable[str | Path] = ()) -> Session:
         """A :class:`~autograder.sandbox.session.Session` running the probes of ``probe_modules`` (paths of
         .py files) against the student's package in ``workdir``, which the containers see
         read-only; ``support``: further .py files the probe modules may import."""
         return Session(self.limits, functools.partial(_ContainerBox, self), workdir,
                        [Path(module) for module in probe_modules], [Path(module) for module in support])
 
-    def hides(self, path):
+    def hides(self, path: str | Path) -> bool:
         """Whether the sandbox cannot see ``path``: true of everything but the workdir, as a container
         sees nothing of the host but what is mounted."""
         return True
 
-    def isolation(self):
+    def isolation(self) -> list[str]:
         """Human-readable notes, one per aspect, on the isolation of each container."""
         limits = self.limits
         uid, gid = images.SANDBOX_USER
@@ -111,7 +115,7 @@ class DockerSandbox:
                 f"keeps no log",
                 "environment: minimal (HOME, PATH, LANG, TMPDIR, PYTHONHASHSEED=0, one BLAS/OpenMP thread)"]
 
-    def container_options(self):
+    def container_options(self) -> dict[str, Any]:
         """The options of :meth:`docker.client.ContainerCollection.create` that lock a container down,
         without its command and mounts."""
         limits = self.limits
@@ -134,7 +138,8 @@ class _ContainerBox:
     """The docker engine's :class:`~autograder.sandbox.box.Box`: a private folder with the probes and the
     channel, and one container per start."""
 
-    def __init__(self, sandbox, workdir, files, output):
+    def __init__(self, sandbox: DockerSandbox, workdir: Path, files: Iterable[Path],
+                 output: Mapping[str, CappedOutput]) -> None:
         self._sandbox, self._limits, self._output = sandbox, sandbox.limits, output
         self._workdir = own_workdir(workdir)
         self._container, self._threads, self._fds = None, [], []
@@ -146,7 +151,7 @@ class _ContainerBox:
             shutil.copyfile(source, probes / source.name)
             os.chmod(probes / source.name, 0o644)
 
-    def _config(self, config):
+    def _config(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """The runner's whole configuration (see launch.launch) inside a container."""
         rlimits = {name: limit for name, limit in self._limits.rlimits().items()
                    if name not in CGROUP_RLIMITS}
@@ -155,7 +160,7 @@ class _ContainerBox:
                 "probes": PROBES, "connect": f"{CHANNEL}/{SOCKET}", "requests": None, "replies": None,
                 "rlimits": rlimits}
 
-    def start(self, config, deadline):
+    def start(self, config: Mapping[str, Any], deadline: float) -> tuple[int, int, int]:
         """Create and start a container, and take its runner's connection to the channel's socket."""
         listener = self._listen()
         try:
@@ -182,7 +187,7 @@ class _ContainerBox:
         self._fds.append(channel)
         return channel, channel, ended
 
-    def _listen(self):
+    def _listen(self) -> socket.socket:
         """A Unix socket listening in the channel folder, which the container's user may connect to."""
         path = self._channel / SOCKET
         path.unlink(missing_ok=True)
@@ -192,7 +197,7 @@ class _ContainerBox:
         listener.listen(1)
         return listener
 
-    def _accept(self, listener, ended, deadline):
+    def _accept(self, listener: socket.socket, ended: int, deadline: float) -> socket.socket:
         """The runner's connection, taken by ``deadline``; raises Failure if the container ends or the
         time runs out first."""
         readable = select.select([listener, ended], [], [], max(0.0, deadline - time.monotonic()))[0]
@@ -203,9 +208,9 @@ class _ContainerBox:
         raise Failure("timeout", "the sandbox's container did not start within its time limit of "
                                  f"{self._limits.probe_seconds:g} s")
 
-    def _drain(self, stream):
+    def _drain(self, stream: Iterable[tuple[bytes | None, bytes | None]]) -> None:
         """Keep the first bytes of the container's stdout and stderr (a demultiplexed attach stream)."""
-        def read():
+        def read() -> None:
             for out, err in stream:
                 for name, chunk in (("stdout", out), ("stderr", err)):
                     if chunk:
@@ -214,14 +219,14 @@ class _ContainerBox:
         thread.start()
         self._threads.append(thread)
 
-    def _watch(self, container):
+    def _watch(self, container: Container) -> int:
         """A descriptor that becomes readable when ``container`` ends; its exit status is kept for
         :meth:`ending`."""
         ended, signal_end = os.pipe()
         self._fds.append(ended)
         self._exit = None
 
-        def wait():
+        def wait() -> None:
             try:
                 self._exit = container.wait(timeout=self._limits.total_seconds + 60)
             except Exception as error:     # removed under it, or the engine lost: the container is gone
@@ -233,7 +238,7 @@ class _ContainerBox:
         self._threads.append(thread)
         return ended
 
-    def ending(self):
+    def ending(self) -> str:
         """How the container ended: killed for memory, or the runner's exit status (128 + N for a
         process killed by signal N)."""
         try:
@@ -250,7 +255,7 @@ class _ContainerBox:
         killed = status > 128 and status - 128 in set(signal.valid_signals())
         return exit_message(128 - status if killed else status, self._limits)
 
-    def stop(self):
+    def stop(self) -> None:
         """Kill and remove the container, whatever its state; close the channel."""
         if self._container is not None:
             try:
@@ -264,7 +269,7 @@ class _ContainerBox:
             os.close(fd)
         self._threads, self._fds = [], []
 
-    def close(self):
+    def close(self) -> None:
         """Stop the container and remove the session's folder."""
         self.stop()
         shutil.rmtree(self._folder, ignore_errors=True)

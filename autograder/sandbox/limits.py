@@ -3,9 +3,12 @@ every sandbox process starts with, how a sandbox process ended in words (:func:`
 the workdir a session may be given (:func:`own_workdir`). Both engines apply them."""
 import math
 import signal
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
+from autograder.course.model import Assignment
 from autograder.sandbox.harness import launch, runner
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]   # autograder/: never inside a sandbox's workdir
@@ -32,13 +35,13 @@ class Limits:
     output_bytes: int = 64_000
     value_bytes: int = 64_000_000
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, value in vars(self).items():
             if not (isinstance(value, (int, float)) and value > 0):
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
 
     @classmethod
-    def from_assignment(cls, assignment):
+    def from_assignment(cls, assignment: Assignment) -> Self:
         """The limits declared in ``assignment.limits`` (seconds_per_test, seconds_total, memory_mb),
         the defaults for the rest."""
         declared = assignment.limits
@@ -46,7 +49,7 @@ class Limits:
                    total_seconds=declared.get("seconds_total", cls.total_seconds),
                    memory_mb=declared.get("memory_mb", cls.memory_mb))
 
-    def rlimits(self):
+    def rlimits(self) -> dict[str, tuple[int, int]]:
         """The resource limits of the sandbox process, as (soft, hard) by ``resource`` name."""
         cpu = math.ceil(self.total_seconds)
         mb = 1 << 20
@@ -55,7 +58,7 @@ class Limits:
                 "RLIMIT_NOFILE": (self.open_files,) * 2, "RLIMIT_CORE": (0, 0)}
 
 
-def exit_message(returncode, limits):
+def exit_message(returncode: int, limits: Limits) -> str:
     """A sentence on how a sandbox process ended, from its exit status (negative: a signal)."""
     if returncode == runner.CHANNEL_LOST:
         return "the sandbox lost its channel to the grader (student code closed or replaced its descriptors)"
@@ -72,7 +75,7 @@ def exit_message(returncode, limits):
     return f"the sandbox process was killed by {name}" + (f" ({reason})" if reason else "")
 
 
-def own_workdir(workdir, needed=()):
+def own_workdir(workdir: str | Path, needed: Iterable[str | Path] = ()) -> Path:
     """``workdir`` resolved, if it is a folder of its own for one submission: a folder, none that
     others share (:data:`SHARED_DIRS`), and no ancestor of the grader's package or of the ``needed``
     paths, which the grader keeps out of the sandbox's reach or needs intact. Raises ValueError

@@ -13,6 +13,10 @@ from autograder.sandbox.box import Failure
 from autograder.sandbox.harness import runner
 
 
+# A value a probe returns under a name: an array of booleans, integers or floats, or a scalar.
+Value = np.ndarray | bool | int | float | str | None
+
+
 @dataclass(frozen=True)
 class ProbeOutcome:
     """What became of one probe.
@@ -25,7 +29,7 @@ class ProbeOutcome:
     """
     name: str
     status: str
-    values: dict = field(default_factory=dict)
+    values: dict[str, Value] = field(default_factory=dict)
     message: str = ""
     seconds: float = 0.0
 
@@ -37,14 +41,14 @@ class Registration(NamedTuple):
     weight: float
 
 
-def clipped_text(value, limit=runner.MAX_STRING):
+def clipped_text(value: object, limit: int = runner.MAX_STRING) -> str:
     """``value`` if it is a str (clipped to ``limit``), else its type in words: for the sandbox's messages."""
     if not isinstance(value, str):
         return f"(not text: {type(value).__name__})"
     return runner.clip(value, limit)
 
 
-def error_text(error):
+def error_text(error: object) -> str:
     """The message of an "error" outcome from the reply's ``error`` object (checked, clipped)."""
     if not isinstance(error, dict):
         raise Failure("invalid", "the sandbox sent an error reply without its description")
@@ -54,7 +58,7 @@ def error_text(error):
     return "\n".join([head, *(f"  {clipped_text(line, 300)}" for line in lines)])
 
 
-def scalar(name, value):
+def scalar(name: str, value: object) -> bool | int | float | str | None:
     """A checked scalar value of a reply: bool, int (64 bits), float (NaN and inf allowed), str or None."""
     if value is None or isinstance(value, (bool, float)):
         return value
@@ -66,7 +70,7 @@ def scalar(name, value):
                               f"or None)")
 
 
-def decode_npy(name, data):
+def decode_npy(name: str, data: bytes) -> np.ndarray:
     """The array in ``data``, the bytes of a .npy file: its header must declare a bool, integer or
     float dtype (no objects, strings or records) and a shape that matches the data's size exactly;
     then ``numpy.load(allow_pickle=False)`` reads it."""

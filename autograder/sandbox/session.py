@@ -26,16 +26,19 @@ import math
 import os
 import select
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Self
 
 import numpy as np
 
-from autograder.sandbox.box import CappedOutput, Failure
+from autograder.sandbox.box import Box, CappedOutput, Failure
 from autograder.sandbox.harness import probing, runner
-from autograder.sandbox.limits import EXIT_GRACE_SECONDS
+from autograder.sandbox.limits import EXIT_GRACE_SECONDS, Limits
 from autograder.sandbox.replies import (
     ProbeOutcome,
     Registration,
+    Value,
     clipped_text,
     decode_npy,
     error_text,
@@ -56,8 +59,10 @@ class Session:
     given the workdir, the probe and support files to install and the session's
     :class:`CappedOutput` streams.
     """
+    errors: dict[str, dict[str, Any]]
 
-    def __init__(self, limits, open_box, workdir, probe_modules, support=()):
+    def __init__(self, limits: Limits, open_box: Callable[[Path, list[Path], dict[str, CappedOutput]], Box],
+                 workdir: str | Path, probe_modules: Sequence[Path], support: Sequence[Path] = ()) -> None:
         self._limits = limits
         self._deadline = time.monotonic() + limits.total_seconds
         stems = [module.stem for module in [*probe_modules, *support]]
@@ -75,20 +80,20 @@ class Session:
             self.close()
             raise
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # ------------------------------------------------------------ public
 
-    def names(self):
+    def names(self) -> dict[str, Registration]:
         """Probe name -> its :class:`Registration` (task id, check and weight), as registered in the sandbox
         ({} if it did not start)."""
         return dict(self._registry)
 
-    def problem(self):
+    def problem(self) -> str | None:
         """Why the sandbox registered no probe, in words: it did not start, or a probe module failed
         to import (its error); None when it started and every module imported."""
         if self._broken is not None:
@@ -97,18 +102,18 @@ class Session:
             return "; ".join(error_text(error) for error in self.errors.values())
         return None
 
-    def detected(self):
+    def detected(self) -> list[str]:
         """What the sandbox's audit hook saw student code do, as sentences: "network access attempted
         (socket.connect, 3 times)". Best effort: code that tampers with its process can hide events."""
         return [f"{runner.WATCHED[event]} ({event}, {count} time{'s' * (count != 1)})"
                 for event, count in sorted(self._seen.items())]
 
-    def output(self):
+    def output(self) -> dict[str, str]:
         """{"stdout": text, "stderr": text}: the first ``output_bytes`` of each stream, all sandbox
         processes of the session together, with a note of how many bytes were dropped."""
         return {name: output.text() for name, output in self._output.items()}
 
-    def run(self, name, tables=None, record=False):
+    def run(self, name: str, tables: dict[str, Value] | None = None, record: bool = False) -> ProbeOutcome:
         """Run the probe ``name`` and return its :class:`ProbeOutcome`; never raises for anything the
         sandbox does. After a timeout, a crash or an invalid reply the sandbox is killed, and the next
         call starts a fresh one.
@@ -121,7 +126,7 @@ class Session:
             raise RuntimeError("this session is closed")
         started = time.monotonic()
 
-        def outcome(status, message="", values=None):
+        def outcome(status: str, message: str = "", values: dict[str, Value] | None = None) -> ProbeOutcome:
             return ProbeOutcome(name, status, values or {}, message, time.monotonic() - started)
 
         if self._broken is not None:
@@ -156,7 +161,7 @@ class Session:
             self._stop()
         return outcome(status, message, values)
 
-    def close(self):
+    def close(self) -> None:
         """Stop the sandbox and close its box (files and uid given back). Idempotent."""
         if self._box is None:
             return
@@ -166,7 +171,7 @@ class Session:
 
     # ------------------------------------------------------------ the sandbox's life
 
-    def _start(self):
+    def _start(self) -> None:
         """Start a sandbox and read its registry; raises Failure if it does not become ready within
         ``probe_seconds`` (and the session's time)."""
         config = {"modules": self._modules, "value_bytes": self._limits.value_bytes}
@@ -178,7 +183,7 @@ class Session:
         self._note(ready)
         self._registry, self.errors = self._check_ready(ready)
 
-    def _restart(self):
+    def _restart(self) -> bool:
         """Start a sandbox; if it fails, stop it and mark the session broken: every later probe gets
         the same outcome. Returns whether it started."""
         try:
@@ -189,18 +194,18 @@ class Session:
             self._broken = (failure.status, f"the sandbox did not start: {failure.message}")
             return False
 
-    def _stop(self):
+    def _stop(self) -> None:
         """Kill every process of the sandbox and close its descriptors."""
         self._box.stop()
         self._started = False
 
     # ------------------------------------------------------------ the protocol
 
-    def _total_exhausted(self):
+    def _total_exhausted(self) -> str:
         """The "timeout" message once the session's time is used up."""
         return f"the session's total time limit of {self._limits.total_seconds:g} s is used up"
 
-    def _send(self, message, arrays, deadline):
+    def _send(self, message: dict[str, Any], arrays: Sequence[bytes], deadline: float) -> None:
         """Write a request and the frames of its ``arrays`` (bytes) by ``deadline``; a sandbox that
         does not take them (a closed pipe, or one it does not read) is a failure."""
         data = b"".join([runner.encode(message), *(runner.HEADER.pack(len(a)) + a for a in arrays)])
@@ -222,19 +227,19 @@ class Session:
             raise Failure("invalid", "the sandbox stopped taking requests (student code closed or filled "
                                       "the grader's pipe?)")
 
-    def _exited(self, timeout=0.0):
+    def _exited(self, timeout: float = 0.0) -> bool:
         """Whether the sandbox has ended (waiting up to ``timeout`` seconds)."""
         return bool(select.select([self._ended], [], [], timeout)[0])
 
-    def _death(self):
+    def _death(self) -> str:
         """The "crashed" message for a sandbox that has ended."""
         return self._box.ending()
 
-    def _idle(self):
+    def _idle(self) -> bool:
         """Whether the sandbox is as it should be between probes: alive, with nothing unread from it."""
         return not self._inbox and not select.select([self._replies, self._ended], [], [], 0)[0]
 
-    def _receive(self, deadline, waiting_for):
+    def _receive(self, deadline: float, waiting_for: str) -> dict[str, Any]:
         """The next message from the sandbox, decoded; raises Failure as :meth:`_receive_frame` does
         and on a frame that is no JSON object."""
         body = self._receive_frame(deadline, waiting_for, runner.MAX_MESSAGE)
@@ -246,7 +251,7 @@ class Session:
             raise Failure("invalid", "the sandbox sent a malformed message (not a JSON object)")
         return message
 
-    def _receive_frame(self, deadline, waiting_for, limit):
+    def _receive_frame(self, deadline: float, waiting_for: str, limit: int) -> bytes:
         """The bytes of the next frame from the sandbox; raises Failure on a timeout (at ``deadline``
         or the session's end; ``waiting_for`` names what did not finish), on the sandbox's end and on
         a frame over ``limit`` bytes."""
@@ -272,7 +277,7 @@ class Session:
                 ended = True
         return frame
 
-    def _read_replies(self, limit):
+    def _read_replies(self, limit: int) -> bytes | None:
         """Move what the reply pipe holds into the inbox, up to a frame of ``limit`` bytes beyond what
         it holds; b"" at its end, None when nothing is there."""
         received = None
@@ -288,7 +293,7 @@ class Session:
             if len(self._inbox) > runner.HEADER.size + limit:
                 return received
 
-    def _next_frame(self, limit):
+    def _next_frame(self, limit: int) -> bytes | None:
         """Take one complete frame from the inbox, or None; raises Failure on a header over ``limit``."""
         if len(self._inbox) < runner.HEADER.size:
             return None
@@ -302,14 +307,15 @@ class Session:
         frame, self._inbox = bytes(self._inbox[runner.HEADER.size:end]), self._inbox[end:]
         return frame
 
-    def _note(self, message):
+    def _note(self, message: dict[str, Any]) -> None:
         """Count the watched audit events a message reports; anything else in its notes is ignored."""
         notes = message.get("notes")
         for event, count in (notes.items() if isinstance(notes, dict) else ()):
             if event in runner.WATCHED and type(count) is int and count > 0:
                 self._seen[event] = min(self._seen.get(event, 0) + count, 10**9)
 
-    def _check_ready(self, message):
+    def _check_ready(self,
+                     message: dict[str, Any]) -> tuple[dict[str, Registration], dict[str, dict[str, Any]]]:
         """The registry and import errors of a "ready" message, checked."""
         ready = message.get("ready")
         if not isinstance(ready, dict) or not isinstance(ready.get("probes"), dict) \
@@ -328,7 +334,7 @@ class Session:
             raise Failure("invalid", "the sandbox reported import errors in a bad format")
         return probes, {clipped_text(module, 100): error for module, error in errors.items()}
 
-    def _interpret(self, reply, deadline):
+    def _interpret(self, reply: dict[str, Any], deadline: float) -> tuple[str, dict[str, Value], str]:
         """(status, values, message) of a reply to the current call, its arrays read by ``deadline``;
         raises Failure on anything else."""
         if reply.get("call") != self._call:
@@ -344,7 +350,7 @@ class Session:
             return "invalid", {}, clipped_text(reply.get("message"))
         raise Failure("invalid", f"the sandbox sent a reply of unknown status {clipped_text(status, 40)!r}")
 
-    def _read_values(self, entries, deadline):
+    def _read_values(self, entries: object, deadline: float) -> dict[str, Value]:
         """The values of an "ok" reply, checked: scalars as they are, and arrays from the frames that
         follow the reply, whose declared sizes must fit in ``value_bytes`` before any is read."""
         if not isinstance(entries, dict) or len(entries) > runner.MAX_VALUES:
