@@ -1,6 +1,6 @@
 """The nbgrader side of the course: the notebooks that students hand in.
 
-``reference/nbgrader/`` is a real nbgrader course directory: its ``nbgrader_config.py`` and,
+``reference/nbgrader_course/`` is a real nbgrader course directory: its ``nbgrader_config.py`` and,
 in ``source/<assignment>/``, each notebook with its solutions, hidden tests and model answers,
 marked in nbgrader's cell metadata. The notebook students receive is what
 ``nbgrader generate_assignment`` makes of it. :func:`generate` runs the real command on a
@@ -35,8 +35,11 @@ def copy_course(course, destination):
 
 def require_nbgrader():
     """Raise CourseError, saying how to install it, unless nbgrader is installed (an optional
-    dependency: the notebooks and the nbgrader export need it)."""
-    if importlib.util.find_spec("nbgrader") is None:
+    dependency: the notebooks and the nbgrader export need it). A folder called ``nbgrader`` on the
+    import path, without an ``__init__.py``, is a namespace package (a spec without an origin),
+    not nbgrader: ``python -m nbgrader`` would fail with "No module named nbgrader.__main__"."""
+    spec = importlib.util.find_spec("nbgrader")
+    if spec is None or spec.origin is None:
         raise CourseError("nbgrader is not installed, and the course's notebooks are made by it: "
                           "pip install -e '.[notebooks]' (or `make test`, which installs it)")
 

@@ -17,7 +17,7 @@ For assignment N the template holds:
   public test of a module that declares ``STAND_INS``, for the other tasks' code that the
   test stands in (:mod:`autograder.course.recording`);
 - its nbgrader notebook, if it has one (``[notebook] file``): what
-  ``nbgrader generate_assignment`` makes of ``reference/nbgrader/source/<name>/``
+  ``nbgrader generate_assignment`` makes of ``reference/nbgrader_course/source/<name>/``
   (:mod:`autograder.course.notebooks`);
 - the hand-in command at its root: ``collect_submission.py`` (from
   ``assignments/common/handin/``) and ``submission.toml``, what it reads: the files
@@ -35,21 +35,22 @@ written by the instructor beside it; ``hidden/`` holds the hidden tests,
 which no release ever ships.
 """
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from autograder.course import handin, handouts, notebooks, recording, solutions
-from autograder.course.model import CourseError
+from autograder.course.model import Assignment, Course, CourseError, Task
 from autograder.sandbox.harness import finite_differences
 
 HANDOUT = handouts.HANDOUT
 
 
-def template(course, assignment):
+def template(course: Course, assignment: Assignment) -> dict[str, str]:
     """The generated files of ``assignment``: {path relative to its folder: text}."""
     tasks = course.tasks
     stripped = set()
 
-    def task_to_strip(task_id):
+    def task_to_strip(task_id: str) -> Task | None:
         if task_id not in tasks:
             raise CourseError(f"solution region of unknown task {task_id!r}: declare it in an "
                               "assignment.toml")
@@ -58,7 +59,7 @@ def template(course, assignment):
 
     later = {other.number: other.name for other in course.assignments if other.number > assignment.number}
 
-    def stub(region, task):
+    def stub(region: solutions.Region, task: Task) -> str:
         """This assignment's task gets its TODO stub; a later assignment's only a raise that says so."""
         if task.assignment_number in later:
             return solutions.placeholder(region, f"part of {later[task.assignment_number]}: "
@@ -91,14 +92,14 @@ def template(course, assignment):
     return files
 
 
-def shared_tests(course, assignment):
+def shared_tests(course: Course, assignment: Assignment) -> dict[str, str]:
     """{<public tests>/<name>: text} for every course-wide test helper."""
     folder = assignment.public_tests.name
     paths = [*sorted(course.shared_tests.glob("*.py")), finite_differences.__file__]
     return {f"{folder}/{Path(path).name}": Path(path).read_text() for path in paths}
 
 
-def pytest_ini(assignment):
+def pytest_ini(assignment: Assignment) -> str:
     """The template's pytest.ini: one marker per task, whose description gives the task's label
     and points, ``task1_3: Task 1.3: gradients under broadcasting (5 points)``, from which the
     public tests' score table (assignments/common/conftest.py) reads titles and points; and
@@ -109,13 +110,13 @@ def pytest_ini(assignment):
             f"addopts = --strict-markers --tb=short --no-header\nmarkers =\n{markers}")
 
 
-def marker_points(task):
+def marker_points(task: Task) -> str:
     """"5 points", "1 point", or "15 bonus points" for a bonus task."""
     kind = "bonus " if task.bonus else ""
     return f"{task.points:g} {kind}point{'' if task.points == 1 else 's'}"
 
 
-def on_disk(course, assignment):
+def on_disk(course: Course, assignment: Assignment) -> dict[str, str]:
     """The generated files as they are now in the assignment's folder."""
     folder = assignment.folder
     paths = [p for p in (folder / "mytorch").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
@@ -128,7 +129,7 @@ def on_disk(course, assignment):
     return {p.relative_to(folder).as_posix(): p.read_text() for p in paths}
 
 
-def write(course, assignment, files):
+def write(course: Course, assignment: Assignment, files: Mapping[str, str]) -> None:
     """Make the folder's generated files exactly ``files``, removing stale ones."""
     for stale in on_disk(course, assignment).keys() - files.keys():
         (assignment.folder / stale).unlink()
@@ -139,7 +140,7 @@ def write(course, assignment, files):
             path.write_text(text)
 
 
-def differences(course, assignment, files):
+def differences(course: Course, assignment: Assignment, files: Mapping[str, str]) -> list[str]:
     """Generated files that are missing, changed or extra on disk (empty when in sync)."""
     current = on_disk(course, assignment)
     return sorted([f"missing: {p}" for p in files.keys() - current.keys()]
@@ -147,7 +148,7 @@ def differences(course, assignment, files):
                   + [f"changed: {p}" for p in files.keys() & current.keys() if files[p] != current[p]])
 
 
-def archive(assignment, files, out_dir):
+def archive(assignment: Assignment, files: Mapping[str, str], out_dir: str | Path) -> Path:
     """Write the student handout ``<out_dir>/<name>.zip``: the template (with the handout) and
     the public tests, inside a folder named after the assignment. Returns its path."""
     out_dir = Path(out_dir)

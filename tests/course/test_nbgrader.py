@@ -1,4 +1,4 @@
-"""The hw4 notebook through the real nbgrader, on a temporary copy of reference/nbgrader.
+"""The hw4 notebook through the real nbgrader, on a temporary copy of reference/nbgrader_course.
 
 One course directory serves every test: nbgrader generates the student notebook, then
 autogrades two submissions, alice's (the source notebook: every solution, and model answers
@@ -7,6 +7,7 @@ import mytorch from reference/ and train on Fashion-MNIST, as a student's would.
 """
 import re
 import shutil
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 import nbformat
@@ -36,7 +37,7 @@ def open_gradebook(course_dir):
 
 @pytest.fixture(scope="module")
 def course_dir(tmp_path_factory):
-    """A copy of reference/nbgrader after generate_assignment, with alice's and bob's
+    """A copy of reference/nbgrader_course after generate_assignment, with alice's and bob's
     submissions autograded."""
     course_dir = notebooks.copy_course(COURSE, tmp_path_factory.mktemp("nbgrader") / "course")
     notebooks.nbgrader(course_dir, "generate_assignment", NAME, "--force")
@@ -67,6 +68,23 @@ def test_without_nbgrader_the_error_says_how_to_install_it(monkeypatch, tmp_path
     find_spec = notebooks.importlib.util.find_spec
     monkeypatch.setattr(notebooks.importlib.util, "find_spec",
                         lambda name, *args: None if name == "nbgrader" else find_spec(name, *args))
+    with pytest.raises(CourseError, match=r"pip install -e '\.\[notebooks\]'"):
+        notebooks.nbgrader(tmp_path, "--version")
+
+
+def test_the_course_directory_passes_for_no_package_where_reference_is_on_the_import_path():
+    """The notebook's kernel imports mytorch from reference/ (PYTHONPATH above): a folder
+    reference/nbgrader would be found there as a namespace package called nbgrader."""
+    assert COURSE.nbgrader.parent == COURSE.reference.parent      # reference/, beside mytorch
+    assert PathFinder.find_spec("nbgrader", [str(COURSE.reference.parent)]) is None
+
+
+def test_a_folder_called_nbgrader_on_the_import_path_is_not_nbgrader(monkeypatch, tmp_path):
+    (tmp_path / "nbgrader").mkdir()
+    find_spec = notebooks.importlib.util.find_spec
+    monkeypatch.setattr(notebooks.importlib.util, "find_spec",       # as if nbgrader were not installed
+                        lambda name, *args: PathFinder.find_spec(name, [str(tmp_path)]) if name == "nbgrader"
+                        else find_spec(name, *args))
     with pytest.raises(CourseError, match=r"pip install -e '\.\[notebooks\]'"):
         notebooks.nbgrader(tmp_path, "--version")
 

@@ -243,7 +243,7 @@ def test_the_command_line_exports_each_format(gradebook, tmp_path, monkeypatch, 
     assert cli.main([*base, "--to", "nbgrader"]) == 0
     assert "3 students written to exports/gradebook.db (nbgrader)" in capsys.readouterr().out
     with NbgraderGradebook(f"sqlite:///{tmp_path / 'exports' / 'gradebook.db'}") as nbgrader:
-        assert nbgrader.find_assignment(HW1.name).course_id == "mytorch"    # reference/nbgrader's config
+        assert nbgrader.find_assignment(HW1.name).course_id == "mytorch"    # reference/nbgrader_course's config
         assert nbgrader.find_submission(HW1.name, "alice").score == pytest.approx(100)
 
     roster = write_roster(tmp_path / "roster.csv", [["student", "email"], *([s, f"{s}@example.edu"]
