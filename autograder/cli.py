@@ -5,6 +5,7 @@
                      [--engine local|docker] [--gpus] [--sandbox-python PATH]
                      [--format gradescope|markdown|html|instructor|json|junit ...] [--out DIR]
     autograder check-course [ASSIGNMENT ...] [--engine local|docker]
+    autograder new hw<N>_<topic> --title TITLE
     autograder mutate ASSIGNMENT [ASSIGNMENT ...] | --all  [--sample N] [--task ID ...] [--workers N]
                       [--out DIR]
     autograder batch SUBMISSIONS --assignment hw1 [--executor processes|ray] [--workers N]
@@ -17,209 +18,29 @@
                           [--student-pattern REGEX]
 """
 import argparse
-import math
 import sys
-import time
 from pathlib import Path
 
 from autograder import reports
 from autograder.classroom import batch, exports, similarity
-from autograder.classroom.discovery import DEFAULT_PATTERN, discover
-from autograder.classroom.gradebook import FILE as GRADEBOOK_FILE
-from autograder.classroom.gradebook import Gradebook
-from autograder.course import release
-from autograder.course.model import Course, CourseError
-from autograder.course.solutions import MarkerError
-from autograder.reports import table
-from autograder.reports.text import instructor_sections, printable
-from autograder.sandbox.box import EngineError
+from autograder.classroom.discovery import DEFAULT_PATTERN
+from autograder.commands import (
+    batch_command,
+    check_course_command,
+    export_command,
+    grade_command,
+    gradescope_command,
+    mutate_command,
+    new_command,
+    release_command,
+    similarity_command,
+)
+from autograder.course.model import Course
+from autograder.errors import KitError, PathError
 from autograder.sandbox.engines import ENGINES
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_GRADESCOPE_PYTHON = "3.11"     # python3 of Debian bookworm, the base the tests stand in with
-
-
-def release_command(course, names, check=False, zip_out=None):
-    """Generate (or, with ``check``, compare) the templates of the named assignments."""
-    assignments = course.assignments if names is None else [course.assignment(n) for n in names]
-    out_of_sync = []
-    for assignment in assignments:
-        files = release.template(course, assignment)
-        if check:
-            problems = release.differences(course, assignment, files)
-            out_of_sync += problems
-            state = "in sync" if not problems else f"OUT OF SYNC ({len(problems)} files)"
-            print(f"{assignment.name}: {state}")
-            for problem in problems:
-                print(f"  {problem}")
-        else:
-            release.write(course, assignment, files)
-            print(f"{assignment.name}: template written to {assignment.folder}")
-        if zip_out is not None:
-            print(f"{assignment.name}: handout archive {release.archive(assignment, files, zip_out)}")
-    if out_of_sync:
-        print("run `autograder release --all` to regenerate the templates from reference/", file=sys.stderr)
-    return 1 if out_of_sync else 0
-
-
-def grade_command(course, submissions, assignment_name, formats, out_dir, public=False, engine="local",
-                  gpus=False, sandbox_python=None):
-    """Grade submissions in sandboxes of ``engine``, print each one's score table and what the
-    instructor must review (flags, detections), and write the chosen reports to ``out_dir`` (to
-    ``out_dir/<submission name>`` for several, then print the class table), each with the view it
-    holds, and the plots when a chosen report shows them (matplotlib is needed then only)."""
-    from autograder.grading.grader import Grader  # the sandbox and its dependencies, only when grading
-
-    grader = Grader(course, course.assignment(assignment_name), public=public, engine=engine, gpus=gpus,
-                    sandbox_python=sandbox_python)
-    plotted = set(formats) & set(reports.WITH_PLOTS)
-    results = {}
-    for submission in submissions:
-        folder = out_dir if len(submissions) == 1 else out_dir / submission.name.split(".")[0]
-        plots = folder / "plots" if plotted else None
-        results[submission.name] = result = grader.grade(submission, plots=plots)
-        print(f"{submission}:\n{table.render(result)}")
-        for heading, lines in instructor_sections(result, isolation=False):
-            print("\n".join(f"{heading}: {printable(line, lines=False)}" for line in lines))
-        for fmt, path in reports.write_all(result, folder, formats).items():
-            print(f"{fmt}: {path} ({reports.view(fmt)} view)")
-    if len(submissions) > 1:
-        print(table.class_table(results))
-    return 0
-
-
-def batch_command(course, folder, assignment_name, *, executor, engine, workers, gpus, gradebook_path,
-                  pattern, regrade, retries, address=None):
-    """Grade a class's submissions in ``folder`` into the gradebook, on ``executor`` ("processes" or
-    "ray"), each in a sandbox of ``engine``; print the summary. 0 when every submission has a grade,
-    1 when some failed on the grader's side."""
-    assignment = course.assignment(assignment_name)
-    try:
-        submissions = discover(folder, pattern)
-    except (OSError, ValueError) as error:
-        raise CourseError(str(error)) from None
-    gradebook = Gradebook(gradebook_path or course.root / GRADEBOOK_FILE)
-    print(f"{len(submissions)} submissions of {assignment.name} in {folder}; gradebook {gradebook.path}")
-    summary = batch.grade_class(course, assignment, submissions, gradebook, executor=executor, engine=engine,
-                                workers=workers, gpus=gpus, regrade=regrade, retries=retries, address=address)
-    print(summary.render())
-    return 1 if summary.failed else 0
-
-
-def check_course_command(course, names, engine="local"):
-    """Grade the reference (every point, bonus too) and the untouched template (no point) of each
-    assignment with probes, in sandboxes of ``engine``, and check that no file sent into its sandbox
-    copies a solution or a hidden file (:func:`autograder.audit.leaks.solution_leaks`); 0 when all hold,
-    1 otherwise."""
-    from autograder.audit.leaks import solution_leaks
-    from autograder.grading.grader import Grader
-
-    failures = 0
-    for assignment in course.assignments if not names else [course.assignment(n) for n in names]:
-        grader = Grader(course, assignment, engine=engine)
-        reference = grader.grade(course.reference.parent)
-        template = grader.grade(assignment.folder)
-        full = assignment.total_points + reference.bonus_points
-        problems = [f"the reference scores {reference.score:g} of {full:g}"] * (
-            not math.isclose(reference.score, full))
-        problems += [f"the untouched template scores {template.score:g}"] * (template.score != 0)
-        for test in (t for t in reference.tests if t.status != "passed"):
-            problems.append(f"  {test.name}: {test.output}")
-        for test in (t for t in template.tests if t.score > 0):    # a probe that rewards code doing nothing
-            problems.append(f"  {test.name} gives the untouched template {test.score:g} of {test.max_score:g}"
-                            + (f": {test.output}" if test.status != "passed" else ""))
-        problems += [f"solution code in the sandbox: {leak}"
-                     for leak in solution_leaks(course, assignment, grader)]
-        failures += bool(problems)
-        state = "ok" if not problems else "FAILED"
-        print(f"{assignment.name}: {state} (reference {reference.score:g}/{full:g} in "
-              f"{reference.execution_time:.1f} s, template {template.score:g} in "
-              f"{template.execution_time:.1f} s)")
-        for problem in problems:
-            print(f"  {problem}")
-    return 1 if failures else 0
-
-
-def mutate_command(course, names, size, tasks, workers, out):
-    """Mutation analysis of the named assignments (:mod:`autograder.audit.mutation`): print each one's table
-    and write its HTML report to ``out``. 0 when every assignment reaches its declared mutation score,
-    keeps every correct alternative's points and has no stale waiver; 1 otherwise."""
-    from autograder.audit import mutation
-    from autograder.reports import mutation_html
-
-    failures = 0
-    for assignment in course.assignments if names is None else [course.assignment(n) for n in names]:
-        what = f"a sample of {size}" if size else "all"
-        print(f"{assignment.name}: grading {what} of its mutants and its correct alternatives", flush=True)
-        start = time.perf_counter()
-        analysis = mutation.analyse(course, assignment, size=size, tasks=tasks, workers=workers,
-                                    progress=_every_tenth)
-        seconds = time.perf_counter() - start
-        print(mutation.table(analysis))
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{assignment.name}-{mutation_html.FILE_NAME}"
-        mutation_html.write(analysis, path)
-        verdict = mutation.problems(analysis)
-        failures += bool(verdict)
-        print(f"{assignment.name}: {'FAILED: ' + '; '.join(verdict) if verdict else 'ok'} in {seconds:.0f} s "
-              f"(report: {path})")
-    return 1 if failures else 0
-
-
-def _every_tenth(done, total):
-    """Progress of a long run: a line at each tenth of it."""
-    if done == total or done % max(1, total // 10) == 0:
-        print(f"  {done} of {total} graded", flush=True)
-
-
-def gradescope_command(course, name, out, python):
-    """Write the Gradescope autograder archive of the assignment ``name`` to ``out`` (default
-    ``dist/<assignment>_autograder.zip``) and print its path and size."""
-    from autograder.classroom import gradescope
-    from autograder.sandbox import images  # Docker's SDK and pip, only when packaging
-
-    assignment = course.assignment(name)
-    try:
-        path = gradescope.build(course, assignment, out or Path("dist") / f"{assignment.name}_autograder.zip",
-                                python)
-    except images.ImageError as error:     # pip or the data set: the message says what to do
-        print(f"autograder: {error}", file=sys.stderr)
-        return 2
-    print(f"{assignment.name}: Gradescope autograder {path} ({path.stat().st_size / 1e6:.1f} MB)")
-    return 0
-
-
-def export_command(course, assignment_name, fmt, out, gradebook_path, roster):
-    """Write the current grades of an assignment in the gradebook (never grading) as ``fmt`` to ``out``
-    (default: :func:`exports.default_path`) and print what was written."""
-    assignment = course.assignment(assignment_name)
-    path = Path(gradebook_path or course.root / GRADEBOOK_FILE)
-    if not path.is_file():     # Gradebook() would create an empty one
-        raise CourseError(f"{path}: no gradebook there (`autograder batch` writes it)")
-    out = out or exports.default_path(fmt, assignment)
-    count = exports.export(fmt, course, assignment, Gradebook(path), out, roster)
-    print(f"{assignment.name}: the current grades of {count} students written to {out} ({fmt})")
-    return 0
-
-
-def similarity_command(course, folder, assignment_name, out, top, pattern):
-    """Rank the pairs of a class's submissions in ``folder`` by their code's similarity beyond the
-    template (:mod:`autograder.classroom.similarity`); print the first ``top`` and write the HTML report to
-    ``out``. A submission that cannot be read is skipped, and the report says why."""
-    assignment = course.assignment(assignment_name)
-    try:
-        documents, skipped = similarity.read_class(folder, assignment, pattern)
-    except (OSError, ValueError) as error:
-        raise CourseError(str(error)) from None
-    print(f"{len(documents)} submissions of {assignment.name} in {folder} compared, {len(skipped)} skipped")
-    for name, reason in sorted(skipped.items()):
-        print(f"  skipped {name}: {reason}")
-    pairs = similarity.compare(documents, similarity.template(assignment))
-    print(similarity.table(pairs, top), end="")
-    similarity.write_report(pairs, out, assignment=assignment.name, submissions=documents, skipped=skipped,
-                            top=top)
-    print(f"report: {out}")
-    return 0
 
 
 def main(argv=None):
@@ -303,6 +124,15 @@ def main(argv=None):
     export_parser.add_argument("--roster", type=Path, metavar="PATH",
                                help="gradescope-csv: a CSV with the columns student,email[,sid] that gives "
                                     "each student of the gradebook an email address")
+    new_parser = commands.add_parser(
+        "new", help="scaffold the folder of a new assignment",
+        description="Write assignments/<NAME>/ for a new assignment whose number follows the course's: "
+                    "assignment.toml, a handout skeleton, a public test, a probe and the hidden folder's "
+                    "files, with one example task; print the next steps (docs/AUTHORING.md).")
+    new_parser.add_argument("name", metavar="NAME",
+                            help="hw<N>_<topic>, N the course's next number, e.g. hw5_attention")
+    new_parser.add_argument("--title", required=True,
+                            help="the assignment's title, as its handout's heading shows it")
     batch_parser = commands.add_parser("batch", help="grade a whole class into the gradebook")
     batch_parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
                               help="a folder of archives, notebooks or folders, one per student (an LMS "
@@ -352,10 +182,15 @@ def main(argv=None):
                            "own Python")
 
     try:
+        if not (args.course / "assignments").is_dir():
+            raise PathError(f"{args.course}: not a course repository (it has no assignments/ folder); name "
+                            f"one with --course")
         course = Course(args.course)
         if args.command == "grade":
             return grade_command(course, args.submissions, args.assignment, args.formats or [], args.out,
                                  args.public, args.engine, args.gpus, args.sandbox_python)
+        if args.command == "new":
+            return new_command(course, args.name, args.title)
         if args.command == "check-course":
             return check_course_command(course, args.assignments, args.engine)
         if args.command == "batch":
@@ -363,9 +198,9 @@ def main(argv=None):
                 batch_parser.error("--executor ray and --address go together")
             engine = args.engine or ("docker" if args.executor == "ray" else "local")
             return batch_command(course, args.submissions, args.assignment, executor=args.executor,
-                                 engine=engine, workers=args.workers, gpus=args.gpus, gradebook_path=args.gradebook,
-                                 pattern=args.student_pattern, regrade=args.regrade, retries=args.retries,
-                                 address=args.address)
+                                 engine=engine, workers=args.workers, gpus=args.gpus,
+                                 gradebook_path=args.gradebook, pattern=args.student_pattern,
+                                 regrade=args.regrade, retries=args.retries, address=args.address)
         if args.command == "mutate":
             if not args.all and not args.assignments:
                 mutate_parser.error("name an assignment (e.g. hw1) or pass --all")
@@ -382,6 +217,6 @@ def main(argv=None):
             release_parser.error("name an assignment (e.g. hw1) or pass --all")
         return release_command(course, None if args.all else args.assignments,
                                check=args.check, zip_out=args.out if args.zip else None)
-    except (CourseError, MarkerError, EngineError) as error:
+    except KitError as error:     # the user's to act on: its message, never a traceback
         print(f"autograder: {error}", file=sys.stderr)
         return 2

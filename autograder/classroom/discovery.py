@@ -9,10 +9,17 @@ from pathlib import Path
 import yaml
 
 from autograder.classroom.gradebook import content_hash
+from autograder.errors import KitError
 
 DEFAULT_PATTERN = r"(?P<student>[^_.]+)"     # the name up to its first underscore or dot
 SUFFIXES = (".zip", ".tar.gz", ".tgz", ".ipynb")
 GRADESCOPE_METADATA = "submission_metadata.yml"
+
+
+class DiscoveryError(KitError, ValueError):
+    """The hand-ins of a class folder cannot be listed: the folder is missing or holds none, the
+    student pattern is not a regular expression with a group 'student' or does not match a name, or
+    a Gradescope export's metadata cannot be read; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -26,12 +33,20 @@ class Submission:
 def discover(folder, pattern=DEFAULT_PATTERN):
     """The submissions in ``folder``, sorted by student: every archive, notebook or folder in it,
     its student the ``student`` group of ``pattern`` (a regular expression) matched at the start of
-    its name, or named by a Gradescope export's metadata. Raises ValueError for a name the pattern
-    does not match, and for a folder without submissions."""
+    its name, or named by a Gradescope export's metadata. Raises :class:`DiscoveryError` for a folder
+    that is missing or holds no submission, a bad pattern, and a name the pattern does not match."""
     folder = Path(folder)
-    regex = re.compile(pattern)
+    try:
+        regex = re.compile(pattern)
+    except re.error as error:
+        raise DiscoveryError(f"the student pattern {pattern!r} is not a regular expression ({error}): "
+                             f"fix --student-pattern") from None
     if "student" not in regex.groupindex:
-        raise ValueError(f"the student pattern {pattern!r} has no group named 'student'")
+        raise DiscoveryError(f"the student pattern {pattern!r} has no group named 'student': write one, "
+                             f"as in the default {DEFAULT_PATTERN!r}")
+    if not folder.is_dir():
+        raise DiscoveryError(f"{folder}: {'not a folder' if folder.exists() else 'no such folder'}; name "
+                             f"the folder that holds the class's hand-ins, one per student")
     named = _gradescope_submitters(folder)
     submissions = []
     for entry in sorted(folder.iterdir()):
@@ -43,11 +58,13 @@ def discover(folder, pattern=DEFAULT_PATTERN):
         if student is None:
             match = regex.match(entry.name)
             if match is None or not match["student"]:
-                raise ValueError(f"{entry}: the student pattern {pattern!r} does not match its name")
+                raise DiscoveryError(f"{entry}: the student pattern {pattern!r} does not match its name: "
+                                     f"rename it, move it out of the folder, or change --student-pattern")
             student = match["student"]
         submissions.append(Submission(student, entry, content_hash(entry)))
     if not submissions:
-        raise ValueError(f"{folder}: no submissions (archives, notebooks or folders) in it")
+        raise DiscoveryError(f"{folder}: no submissions (archives, notebooks or folders) in it; name the "
+                             f"folder that holds the class's hand-ins")
     return sorted(submissions, key=lambda s: (s.student, s.path.name))
 
 
@@ -56,7 +73,14 @@ def _gradescope_submitters(folder):
     metadata = folder / GRADESCOPE_METADATA
     if not metadata.is_file():
         return {}
-    entries = yaml.safe_load(metadata.read_text()) or {}
+    try:
+        entries = yaml.safe_load(metadata.read_text()) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise DiscoveryError(f"{metadata}: not a Gradescope export's metadata that can be read ({error}): "
+                             f"download the export again, or remove the file") from None
+    if not isinstance(entries, dict):
+        raise DiscoveryError(f"{metadata}: not a Gradescope export's metadata (a mapping of submissions): "
+                             f"download the export again, or remove the file")
     named = {}
     for key, entry in entries.items():
         submitters = (entry or {}).get(":submitters") or (entry or {}).get("submitters") or []

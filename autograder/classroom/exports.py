@@ -15,7 +15,7 @@ the non-bonus tasks), as in every report of the grader.
 
 ``nbgrader`` (:func:`to_nbgrader`): a real nbgrader gradebook (an SQLite file), written through
 nbgrader's own API, as its ``autograde`` writes one. The assignment, named as in the course
-(``hw1_autodiff``), gets a notebook :data:`NOTEBOOK` (a name no notebook of ``reference/nbgrader``
+(``hw1_autodiff``), gets a notebook :data:`NOTEBOOK` (a name no notebook of ``reference/nbgrader_course``
 has) with one autograded code cell per task, named by its id, whose ``max_score`` is the task's
 points. A bonus task's cell is worth 0 and its points go into the grade's ``extra_credit``, nbgrader's
 own notion of points on top of the maximum: nbgrader's maximum is then the assignment's
@@ -53,7 +53,7 @@ GRADESCOPE_COLUMNS = ("Name", "SID", "Email", "Total Score", "Max Points")
 
 class ExportError(CourseError):
     """Grades that cannot be exported as asked; the message says why (the command line prints it and
-    exits with 2, as for any CourseError)."""
+    exits with 2, as for any :class:`~autograder.errors.KitError`)."""
 
 
 def default_path(fmt, assignment):
@@ -182,19 +182,24 @@ def _nbgrader_notebook(nbgrader, assignment, path):
 def read_roster(path):
     """{student: (email, sid)} from the roster CSV at ``path``: a header with the columns ``student``
     and ``email``, and optionally ``sid``; an empty cell is "". Raises ExportError for a missing
-    column or a student listed twice."""
-    with open(path, newline="", encoding="utf-8-sig") as file:     # utf-8-sig: a spreadsheet's BOM
-        reader = csv.DictReader(file)
-        missing = sorted({"student", "email"} - set(reader.fieldnames or ()))
-        if missing:
-            raise ExportError(f"{path}: a roster has the columns student,email[,sid]; this one lacks "
-                              f"{', '.join(missing)}")
-        roster = {}
-        for row in reader:
-            student = (row["student"] or "").strip()
-            if student in roster:
-                raise ExportError(f"{path}: {student!r} is listed twice")
-            roster[student] = ((row["email"] or "").strip(), (row.get("sid") or "").strip())
+    column, a student listed twice, or a file that cannot be read as CSV text."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:     # utf-8-sig: a spreadsheet's BOM
+            reader = csv.DictReader(file)
+            missing = sorted({"student", "email"} - set(reader.fieldnames or ()))
+            if missing:
+                raise ExportError(f"{path}: a roster has the columns student,email[,sid]; this one lacks "
+                                  f"{', '.join(missing)}")
+            roster = {}
+            for row in reader:
+                student = (row["student"] or "").strip()
+                if student in roster:
+                    raise ExportError(f"{path}: {student!r} is listed twice")
+                roster[student] = ((row["email"] or "").strip(), (row.get("sid") or "").strip())
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ExportError(f"{path}: the roster cannot be read ({reason}): name a CSV file with the columns "
+                          f"student,email[,sid] (--roster)") from None
     return roster
 
 

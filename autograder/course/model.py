@@ -15,10 +15,33 @@ from pathlib import Path, PurePosixPath
 
 import numpy
 
+from autograder.errors import KitError
+
 TASK_ID = re.compile(r"^task(?P<assignment>[1-9]\d*)_(?P<index>[1-9]\d*)$")
 
+# The keys that each table of assignment.toml may hold, by table ("" is the top level, "tasks" each
+# [[tasks]] entry), and what reads them. A key outside these would be read by nothing, a typo or a
+# setting that no longer exists, so the loader refuses it (docs/AUTHORING.md says what each key does).
+KEYS = {
+    "": ("assignment", "submission", "tests", "notebook", "limits", "tolerances", "held_out", "mutation",
+         "tasks"),
+    "assignment": ("name", "number", "title"),
+    "submission": ("files", "editable"),           # grading/submission.py, course/handin.py, release.py
+    "tests": ("public", "hidden"),                  # the folders of the public tests and of the probes
+    "notebook": ("file",),                          # course/notebooks.py, grading/submission.py
+    "limits": ("seconds_per_test", "seconds_total", "memory_mb"),        # sandbox/limits.py
+    # grading/grader.py: the "reference" check (reference_*); the "gradient" and "modes" checks (all four)
+    "tolerances": ("reference_rtol", "reference_atol", "gradcheck", "rules_rtol"),
+    "held_out": ("module",),                        # grading/heldout.py, the held-out test set's module
+    "mutation": ("score",),                         # audit/mutation.py, the least mutation score
+    "tasks": ("id", "title", "points", "bonus", "accuracy", "attack", "thresholds"),
+    "tasks.accuracy": ("model", "epochs", "curve"),     # the "accuracy" check, and the probe's settings
+    "tasks.attack": ("epsilon", "max_accuracy"),        # the "attack" check, and the probe's settings
+}
+NUMBERS = ("limits", "tolerances")     # the tables whose every value is a positive number
 
-class CourseError(ValueError):
+
+class CourseError(KitError, ValueError):
     """A course file that is missing, malformed or inconsistent; the message names it."""
 
 
@@ -74,8 +97,9 @@ class Task:
             accuracy = {**accuracy, "curve": AccuracyCurve(tuple(tuple(p) for p in accuracy["curve"]))}
         thresholds = config.get("thresholds", {})
         for name, bound in thresholds.items():
-            if not isinstance(bound, dict) or not bound or not set(bound) <= {"at_least", "at_most"} \
-                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in bound.values()):
+            numbers = isinstance(bound, dict) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                      for x in bound.values())
+            if not numbers or not bound or not set(bound) <= {"at_least", "at_most"}:
                 raise ValueError(f"the threshold of {name!r} in task {config['id']} must be a table of "
                                  f"at_least and/or at_most numbers, e.g. {{at_least = 0.95}}")
         return cls(config["id"], config["title"], config["points"], bool(config.get("bonus", False)),
@@ -122,6 +146,7 @@ class Assignment:
     limits: dict
     tolerances: dict
     mutation: dict = None   # {"score": the least mutation score `autograder mutate` accepts}
+    held_out: str = None    # the grader's module of the held-out test set ([held_out] module), if any
 
     @property
     def total_points(self):
@@ -146,6 +171,12 @@ class Assignment:
         path = Path(folder) / "assignment.toml"
         try:
             config = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise CourseError(f"{path}: no such file") from None
+        except tomllib.TOMLDecodeError as error:
+            raise CourseError(f"{path}: TOMLDecodeError: {error}") from None
+        _refuse_unknown_keys(path, config)
+        try:
             meta = config["assignment"]
             tasks = tuple(Task.from_config(t) for t in config["tasks"])
             tests = config.get("tests", {})
@@ -157,10 +188,9 @@ class Assignment:
                              hidden_tests=Path(folder) / tests.get("hidden", "hidden"),
                              notebook=config.get("notebook", {}).get("file"),
                              limits=config.get("limits", {}), tolerances=config.get("tolerances", {}),
-                             mutation=config.get("mutation", {}))
-        except FileNotFoundError:
-            raise CourseError(f"{path}: no such file") from None
-        except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
+                             mutation=config.get("mutation", {}),
+                             held_out=config.get("held_out", {}).get("module"))
+        except (KeyError, TypeError, ValueError) as error:
             raise CourseError(f"{path}: {type(error).__name__}: {error}") from None
         assignment._check(path)
         return assignment
@@ -168,6 +198,10 @@ class Assignment:
     def _check(self, path):
         if self.folder.name != self.name:
             raise CourseError(f"{path}: name {self.name!r} differs from its folder {self.folder.name!r}")
+        if self.needs_test_set and self.held_out is None:
+            raise CourseError(f"{path}: a task is graded on a held-out test set ([tasks.accuracy] or "
+                              f"[tasks.attack]); name the grader's module of that set: [held_out] module = "
+                              f'"hidden/held_out.py" (see autograder/grading/heldout.py)')
         ids = [task.id for task in self.tasks]
         if len(set(ids)) != len(ids):
             raise CourseError(f"{path}: a task id appears twice in {ids}")
@@ -178,6 +212,32 @@ class Assignment:
                 raise CourseError(f"{path}: task {task.id} must be worth a positive number of points")
         if self.notebook is not None and self.notebook not in self.submission:
             raise CourseError(f"{path}: the notebook {self.notebook!r} must be one of the [submission] files")
+
+
+def _refuse_unknown_keys(path, config):
+    """Raise CourseError, naming the file, the table and the keys it may hold, at the first key of
+    ``config`` (the content of the assignment.toml at ``path``) that :data:`KEYS` does not know, at a
+    table that is no table, and at a value of a :data:`NUMBERS` table that is no positive number."""
+    tables = [("", config), *((name, table) for name, table in config.items() if name != "tasks")]
+    tasks = config.get("tasks", [])
+    if not isinstance(tasks, list):
+        raise CourseError(f"{path}: tasks must be an array of tables, a [[tasks]] entry per task")
+    for task in tasks:
+        tables.append(("tasks", task))
+        if isinstance(task, dict):
+            tables += [(f"tasks.{name}", task[name]) for name in ("accuracy", "attack") if name in task]
+    for name, table in tables:
+        where = {"": "at the top level", "tasks": "in a [[tasks]] entry"}.get(name, f"in [{name}]")
+        if not isinstance(table, dict):
+            raise CourseError(f"{path}: {where.removeprefix('in ')} must be a table of keys, got {table!r}")
+        unknown = [key for key in table if key not in KEYS[name]]
+        if unknown:
+            raise CourseError(f"{path}: unknown key {unknown[0]!r} {where}, which nothing reads: correct or "
+                              f"remove it (the keys there: {', '.join(KEYS[name])})")
+        if name in NUMBERS:
+            for key, value in table.items():
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                    raise CourseError(f"{path}: {key} {where} must be a positive number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -194,8 +254,10 @@ class Course:
 
     @property
     def nbgrader(self):
-        """The nbgrader course directory: its config and the source notebooks, with solutions."""
-        return self.root / "reference" / "nbgrader"
+        """The nbgrader course directory: its config and the source notebooks, with solutions. Not
+        called ``nbgrader``: on an import path that holds ``reference/`` (a notebook's kernel), a folder
+        of that name would pass for the nbgrader package."""
+        return self.root / "reference" / "nbgrader_course"
 
     @property
     def shared_probes(self):

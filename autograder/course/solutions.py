@@ -21,13 +21,15 @@ copied unchanged.
 import re
 from dataclasses import dataclass
 
+from autograder.errors import KitError
+
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION (?P<task>\S+)[ \t]*$")
 TODO = re.compile(r"^[ \t]*### TODO ?(?P<text>.*?)[ \t]*$")
 END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION\b|^[ \t]*### TODO\b")
 
 
-class MarkerError(ValueError):
+class MarkerError(KitError, ValueError):
     """A malformed region; the message names the file and line."""
 
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from autograder.errors import KitError
+
 TAR_HEADER_BYTES = 1_000_000          # the most a tar member's headers (long names, pax records) may take
 ONLY_THEIRS = "hand in your assignment's folder without its virtual environment (.venv), data or weights"
 
 
-class SubmissionError(ValueError):
+class SubmissionError(KitError, ValueError):
     """A submission that cannot be graded at all; the message says why, for the student."""
 
 

@@ -39,8 +39,9 @@ from typing import NamedTuple
 import numpy
 
 from autograder.course.model import CourseError
+from autograder.errors import require
 from autograder.grading import verdicts
-from autograder.grading.heldout import HeldOut
+from autograder.grading.heldout import load_held_out
 from autograder.grading.redaction import Redactor
 from autograder.grading.results import GradingResult, InstructorNotes, TestResult, student_feedback
 from autograder.grading.submission import SubmissionError, build_workspace, read_submission
@@ -91,9 +92,9 @@ CHECKS = {
     "public": Check(True, lambda grader, expected, values: verdicts.public(values, expected.outcome.values)),
     "accuracy": Check(False, lambda grader, expected, values: verdicts.accuracy(
         values.get("predictions"), grader.heldout.labels, expected.task.accuracy["curve"],
-        scored=grader.heldout.perturbed)),
+        scored=grader.heldout.scored)),
     "attack": Check(False, lambda grader, expected, values: verdicts.attack(
-        values, grader.heldout.images, grader.heldout.labels, **expected.task.attack)),
+        values, grader.heldout, **expected.task.attack)),
 }
 WITHOUT_REFERENCE = tuple(name for name, check in CHECKS.items() if not check.reference_runs)
 
@@ -117,12 +118,19 @@ def _split_tables(outcome):
     return dataclasses.replace(outcome, values=values), tables
 
 
+def draws_plots(assignment, public=False):
+    """Whether grading ``assignment`` draws plots where :meth:`Grader.grade` is asked for them (and
+    matplotlib is needed then): for the tasks graded on the held-out test set, which public grading
+    does not grade (their training curves and confusion matrices, :meth:`Grader._plots`)."""
+    return assignment.needs_test_set and not public
+
+
 class Grader:
     """Grades submissions of one assignment; the reference's values are computed once and reused.
 
     By default the probes of the assignment's ``hidden/probes.py`` grade; an assignment with a task
     graded on the test set (:attr:`Assignment.needs_test_set`) then gets the
-    :class:`~autograder.grading.heldout.HeldOut` images in every workspace, and the sandbox must hide the
+    held-out images (:mod:`autograder.grading.heldout`) in every workspace, and the sandbox must hide the
     data set's own folder, as the default sandbox does. With ``public=True`` the public tests grade
     instead, one probe per test file (autograder/sandbox/harness/public_tests.py).
 
@@ -139,8 +147,8 @@ class Grader:
                  sandbox_python=None, redactor=None):
         self.course, self.assignment, self.public = course, assignment, public
         self.redactor = Redactor.for_course(course, assignment) if redactor is None else redactor
-        self.heldout = HeldOut.load() if assignment.needs_test_set and not public else None
-        hidden = [self.heldout.source] if self.heldout else []
+        self.heldout = load_held_out(assignment) if assignment.needs_test_set and not public else None
+        hidden = list(self.heldout.hidden) if self.heldout else []
         self.sandbox = sandbox or make_sandbox(engine, Limits.from_assignment(assignment),
                                                course_root=course.root, hide=hidden, gpus=gpus,
                                                python=sandbox_python)
@@ -271,9 +279,10 @@ class Grader:
 
     def _plots(self, outcomes, folder):
         """{name: PNG path}: the training curve and the confusion matrix of every accuracy probe whose
-        values can be drawn."""
+        values can be drawn. Raises MissingDependency without matplotlib (the command line checks it
+        before grading: :func:`draws_plots`)."""
+        require("matplotlib", f"the plots of {self.assignment.name}'s reports")
         from autograder.reports import plots  # matplotlib, only when plots are asked for
-        from mytorch.data.fashion_mnist import CLASSES
 
         folder.mkdir(parents=True, exist_ok=True)
         held, artifacts = self.heldout, {}
@@ -284,12 +293,13 @@ class Grader:
                 artifacts[f"{name} training curve"] = path = folder / f"{name}-training-curve.png"
                 plots.training_curve({"train_loss": losses.tolist()}, path)
             if verdicts.predictions_problem(predictions, held.labels) is None:     # the scored images,
-                matrix = numpy.zeros((len(CLASSES), len(CLASSES)), dtype=numpy.int64)   # public classes
-                scored = held.perturbed
+                names = held.class_names
+                matrix = numpy.zeros((len(names), len(names)), dtype=numpy.int64)   # public classes
+                scored = held.scored
                 numpy.add.at(matrix, (held.public_classes(held.labels[scored]),
                                       held.public_classes(predictions[scored])), 1)
                 artifacts[f"{name} confusion matrix"] = path = folder / f"{name}-confusion-matrix.png"
-                plots.confusion_matrix(matrix, CLASSES, path)
+                plots.confusion_matrix(matrix, names, path)
         return artifacts
 
     def _result(self, judged, output, start, artifacts=None, detected=()):

@@ -302,25 +302,25 @@ MIN_ATTACKED = 1000          # test images an attack probe must attack, at least
 MIN_CLEAN_ACCURACY = 0.75    # the attacked network must be a real classifier
 
 
-def attack(values, images, labels, epsilon, max_accuracy):
+def attack(values, held_out, epsilon, max_accuracy):
     """Full credit when adversarial images fool the probe's network, else none.
 
-    values: the probe's ``adversarial`` (n, 28, 28) floats, attacks on the first n of ``images``
-        in raw pixel units [0, 1], and the network it attacked: ``weight1`` (H, 784), ``bias1``
-        (H,), ``weight2`` (C, H), ``bias2`` (C,), classifying standardised pixels by
-        logits = W₂ relu(W₁ x + b₁) + b₂.
-    images: (N, 28, 28) uint8, the images the sandbox got; labels: (N,) their classes.
+    values: the probe's ``adversarial`` (n, ...) floats, attacks on the first n of the held-out
+        images in pixel units [0, 1], and the network it attacked, which the held-out set's
+        ``classifier(values)`` turns into a function from such pixels to classes
+        (:mod:`autograder.grading.heldout`).
     The grader evaluates the network itself: on the clean images it must reach
     MIN_CLEAN_ACCURACY; every adversarial pixel must lie in [0, 1] within ``epsilon`` of its
     clean pixel; and the accuracy on the adversarial images must be at most ``max_accuracy``.
     """
-    from mytorch.train import standardise  # the reference's preprocessing, also the probe's
-
+    images, labels = held_out.images, held_out.labels
     adversarial = values.get("adversarial")
-    count = len(adversarial) if isinstance(adversarial, numpy.ndarray) and adversarial.ndim == 3 else 0
+    is_array = isinstance(adversarial, numpy.ndarray) and adversarial.ndim == images.ndim
+    count = len(adversarial) if is_array else 0
     if not MIN_ATTACKED <= count <= len(images) or adversarial.shape[1:] != images.shape[1:] \
             or adversarial.dtype.kind != "f":
-        return Verdict(0.0, f"adversarial: expected ({MIN_ATTACKED} … {len(images)}, 28, 28) floats, got "
+        expected = ", ".join(map(str, images.shape[1:]))
+        return Verdict(0.0, f"adversarial: expected ({MIN_ATTACKED} … {len(images)}, {expected}) floats, got "
                             f"{getattr(adversarial, 'shape', type(adversarial).__name__)}")
     clean = images[:count].astype(numpy.float64) / 255
     distance = numpy.abs(adversarial - clean)
@@ -329,12 +329,11 @@ def attack(values, images, labels, epsilon, max_accuracy):
         return Verdict(0.0, f"adversarial: every pixel must stay in [0, 1] and within ε = {epsilon:g} of the "
                             f"image; the largest change is {numpy.nanmax(distance):.4g}")
     try:
-        classify = _mlp(values)
+        classify = held_out.classifier(values)
     except ValueError as problem:
         return Verdict(0.0, str(problem))
-    clean_accuracy = float((classify(standardise(images[:count])) == labels[:count]).mean())
-    attacked = standardise(adversarial * 255)
-    attacked_accuracy = float((classify(attacked) == labels[:count]).mean())
+    clean_accuracy = float((classify(clean) == labels[:count]).mean())
+    attacked_accuracy = float((classify(adversarial) == labels[:count]).mean())
     summary = (f"the network scores {clean_accuracy:.1%} on the clean images and {attacked_accuracy:.1%} "
                f"on the adversarial ones (ε = {epsilon:g})")
     if clean_accuracy < MIN_CLEAN_ACCURACY:
@@ -343,20 +342,3 @@ def attack(values, images, labels, epsilon, max_accuracy):
     if attacked_accuracy > max_accuracy:
         return Verdict(0.0, f"{summary}; the attack must bring it to {max_accuracy:.0%} or below")
     return Verdict(1.0, summary)
-
-
-def _mlp(values):
-    """The classifier x ↦ argmax(W₂ relu(W₁ x + b₁) + b₂) of the probe's weights, checked."""
-    weights = [values.get(name) for name in ("weight1", "bias1", "weight2", "bias2")]
-    if not all(isinstance(w, numpy.ndarray) and w.dtype.kind == "f" and numpy.isfinite(w).all()
-               for w in weights):
-        raise ValueError("weight1, bias1, weight2, bias2: expected finite float arrays")
-    w1, b1, w2, b2 = (w.astype(numpy.float64) for w in weights)
-    if w1.ndim != 2 or w1.shape[1] != 28 * 28 or b1.shape != w1.shape[:1] or w2.shape[1:] != b1.shape \
-            or b2.shape != w2.shape[:1]:
-        raise ValueError(f"weights: shapes {[w.shape for w in weights]} do not make a 784-H-C network")
-
-    def classify(x):
-        hidden = numpy.maximum(x.reshape(len(x), -1) @ w1.T + b1, 0.0)
-        return (hidden @ w2.T + b2).argmax(axis=1)
-    return classify

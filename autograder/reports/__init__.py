@@ -23,7 +23,9 @@ from autograder.reports import gradescope, html, instructor, json_report, junit,
 FORMATS = {"gradescope": gradescope, "markdown": markdown, "html": html, "instructor": instructor,
            "json": json_report, "junit": junit}
 VIEWS = ("student", "instructor")
-WITH_PLOTS = ("markdown", "html", "instructor", "json")     # the formats that show or list the plots
+# The formats that show the plots, for which grading draws them (matplotlib needed); json lists the
+# plots drawn for these (the result's artifacts) and, alone, has none drawn.
+WITH_PLOTS = ("markdown", "html", "instructor")
 
 
 def view(name):

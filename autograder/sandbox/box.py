@@ -6,6 +6,8 @@ import os
 import threading
 from typing import Protocol
 
+from autograder.errors import KitError
+
 
 class Failure(Exception):
     """The sandbox cannot be trusted any more (timeout, death, bad reply): it is killed and restarted."""
@@ -51,7 +53,7 @@ class CappedOutput:
         return text + (f"\n[... {dropped:,} more bytes of {self.name} dropped]" if dropped else "")
 
 
-class EngineError(Exception):
+class EngineError(KitError):
     """The sandbox's engine cannot run a sandbox (Docker unreachable, an image missing or stale, a
     container that could not be created): the grader's failure, never the student's."""
 

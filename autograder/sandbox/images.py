@@ -30,6 +30,7 @@ from pathlib import Path
 
 import docker
 
+from autograder.errors import KitError
 from autograder.sandbox.harness import HARNESS_FILES
 from mytorch.data import fashion_mnist
 
@@ -64,7 +65,7 @@ PROBE = ("import json, platform, sys; "
          "'machine': platform.machine()}))")
 
 
-class ImageError(RuntimeError):
+class ImageError(KitError):
     """A sandbox image, or a Gradescope archive (:mod:`autograder.classroom.gradescope` shares the wheel and
     data helpers), cannot be built; the message says why and what to do."""
 

@@ -24,12 +24,9 @@ Secrets are then kept by permissions alone: every folder of them must be closed 
 The runner, probing.py and the probe modules are copied into the workdir's ``.sandbox`` folder,
 and the two protocol pipes are inherited by the sandbox process.
 """
-import fcntl
 import functools
-import grp
 import json
 import os
-import pwd
 import select
 import shutil
 import signal
@@ -43,9 +40,8 @@ from autograder.sandbox.box import EngineError
 from autograder.sandbox.harness import HARNESS_FILES, LAUNCH, launch
 from autograder.sandbox.limits import ENVIRONMENT, EXIT_GRACE_SECONDS, Limits, exit_message, own_workdir
 from autograder.sandbox.session import Session
+from autograder.sandbox.uids import SANDBOX_UIDS, UidLease, kill_uid
 
-SANDBOX_UIDS = range(2_000_000_000, 2_000_000_064)  # used by no account, dynamic user or usual subuid range
-UID_LOCKS = Path("/run/mytorch-sandbox")            # one lock file per leased uid
 SECRET_DIRS = ("reference", "autograder", "tests", ".git")   # of the course root; with assignments/*/hidden
 PRIVATE_DIRS = ("/root", "/home")
 SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
@@ -54,18 +50,31 @@ SCRATCH_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 @functools.cache
 def _interpreter(python):
     """(prefixes, site folders) of the interpreter ``python``: its prefix and base prefix, which the
-    sandbox must keep seeing, and its purelib and platlib, the sandbox's site-packages."""
+    sandbox must keep seeing, and its purelib and platlib, the sandbox's site-packages. Raises
+    EngineError when ``python`` cannot be asked (missing, not executable, not a Python 3)."""
     if python == sys.executable:
         prefixes, paths = [sys.prefix, sys.base_prefix], sysconfig.get_paths()
     else:
         query = ("import json, sys, sysconfig; "
                  "print(json.dumps([[sys.prefix, sys.base_prefix], sysconfig.get_paths()]))")
-        answer = subprocess.run([python, "-I", "-c", query], capture_output=True, text=True, check=True,
-                                timeout=60)
-        prefixes, paths = json.loads(answer.stdout)
+        try:
+            answer = subprocess.run([python, "-I", "-c", query], capture_output=True, text=True,
+                                    check=True, timeout=60)
+            prefixes, paths = json.loads(answer.stdout)
+        except subprocess.CalledProcessError as error:
+            raise _unrunnable(python, (error.stderr.strip().splitlines() or
+                                       [f"exit status {error.returncode}"])[-1]) from None
+        except (OSError, subprocess.TimeoutExpired, ValueError) as error:
+            raise _unrunnable(python, f"{type(error).__name__}: {error}") from None
     resolved = [str(Path(folder).resolve()) for folder in prefixes]
     site = [str(Path(paths[key]).resolve()) for key in ("purelib", "platlib")]
     return tuple(dict.fromkeys(resolved)), tuple(dict.fromkeys(site))
+
+
+def _unrunnable(python, problem):
+    """The EngineError for a sandbox interpreter that cannot be asked where it lies, and why."""
+    return EngineError(f"the sandbox's interpreter {python} cannot run ({problem}): pass --sandbox-python "
+                       f"a Python 3 interpreter with NumPy")
 
 
 @functools.cache
@@ -94,56 +103,6 @@ def _unusable(python, site, uid):
     except (OSError, subprocess.TimeoutExpired) as error:    # exec refused, or a hang
         return f"{type(error).__name__}: {error}"
     return None if trial.returncode == 0 else (trial.stderr.strip().splitlines() or ["no message"])[-1]
-
-
-def _kill_uid(uid):
-    """SIGKILL every process of ``uid`` on the machine (as root): kill(-1) sent by a helper running
-    as that uid reaches all its processes at once, so even a fork bomb cannot outrun it. The helper
-    is /bin/sh's builtin kill: minimal images (a Gradescope base, Debian's minbase) have no kill
-    program, and the grader's Python may lie where the uid cannot run it."""
-    subprocess.run(["/bin/sh", "-c", "kill -KILL -1"], user=uid, group=uid, extra_groups=[], env={},
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False, timeout=30)
-
-
-class _UidLease:
-    """A uid of ``uids`` (with the gid of the same number) that no account uses and no other
-    session holds, for as long as the lease is open; its leftover processes are killed first."""
-
-    def __init__(self, uids):
-        UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
-        folder = os.lstat(UID_LOCKS)
-        if not stat.S_ISDIR(folder.st_mode) or folder.st_uid != 0 or folder.st_mode & 0o077:
-            raise RuntimeError(f"{UID_LOCKS} must be a folder of root's, closed to others")
-        for uid in uids:
-            if _id_in_use(uid):
-                continue
-            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-            fd = os.open(UID_LOCKS / f"{uid}.lock", flags, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            self.uid, self._fd = uid, fd
-            _kill_uid(uid)
-            return
-        raise RuntimeError(f"all {len(uids)} sandbox uids ({uids.start}..{uids.stop - 1}) are in use")
-
-    def release(self):
-        """Give the uid back (its processes must be gone by then)."""
-        os.close(self._fd)
-
-
-def _id_in_use(number):
-    """Whether an account or a group has the id ``number``."""
-    for lookup in (pwd.getpwuid, grp.getgrgid):
-        try:
-            lookup(number)
-            return True
-        except KeyError:
-            pass
-    return False
 
 
 def _kill_children(pid):
@@ -264,7 +223,7 @@ class LocalSandbox:
         ``support``: further .py files copied in, which the probe modules may import.
 
         Raises ValueError for a workdir that is not a folder of its own (/, /tmp, an ancestor of the
-        course or of Python) and RuntimeError when every sandbox uid is leased.
+        course or of Python) and EngineError when every sandbox uid is leased.
         """
         return Session(self.limits, functools.partial(_LocalBox, self), workdir,
                        [Path(module) for module in probe_modules], [Path(module) for module in support])
@@ -283,7 +242,7 @@ class _LocalBox:
         self._sandbox, self._limits, self._output = sandbox, sandbox.limits, output
         self._workdir = own_workdir(workdir, [sandbox.course_root, *sandbox.kept])
         self._process, self._workdir_fd, self._closed, self._opened = None, None, False, []
-        self._lease = _UidLease(sandbox.uids) if sandbox.as_root else None
+        self._lease = UidLease(sandbox.uids) if sandbox.as_root else None
         self._uid = None if self._lease is None else self._lease.uid
         try:
             self._workdir_fd = os.open(self._workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -402,7 +361,7 @@ class _LocalBox:
             return
         reaping = self._sandbox.namespaces is not None and _kill_children(process.pid)
         if self._uid is not None:
-            _kill_uid(self._uid)
+            kill_uid(self._uid)
         if reaping:
             select.select([self._pidfd], [], [], EXIT_GRACE_SECONDS)
         try:

@@ -1,12 +1,14 @@
 """What assignment.toml declares: tasks, bonus points, accuracy curves, the files students
 may change, and the errors a malformed file gets; and what assignments/course.toml sets for the
 whole course."""
+import inspect
 import math
 import re
 
 import pytest
 
-from autograder.course.model import AccuracyCurve, Assignment, Course, CourseError
+from autograder.course.model import KEYS, AccuracyCurve, Assignment, Course, CourseError
+from autograder.grading import grader
 
 MINIMAL = '''
 [assignment]
@@ -20,6 +22,17 @@ editable = ["mytorch/nn/modules/*.py"]
 
 [notebook]
 file = "experiments.ipynb"
+
+[held_out]
+module = "hidden/held_out.py"
+
+[limits]
+seconds_per_test = 30
+memory_mb = 1024
+
+[tolerances]
+reference_rtol = 1e-6
+gradcheck = 1e-5
 
 [[tasks]]
 id = "task4_1"
@@ -56,6 +69,8 @@ def test_tasks_bonus_points_and_grading_settings(tmp_path):
     assert model.accuracy["curve"] == AccuracyCurve(((0.75, 0.5), (0.85, 1.0)))
     assert attack.attack == {"epsilon": 0.1} and attack.accuracy is None
     assert assignment.notebook == "experiments.ipynb"
+    assert assignment.limits == {"seconds_per_test": 30, "memory_mb": 1024}
+    assert assignment.tolerances == {"reference_rtol": 1e-6, "gradcheck": 1e-5}
     assert assignment.public_tests == tmp_path / "hw4_data" / "tests"
     assert assignment.hidden_tests == tmp_path / "hw4_data" / "hidden"
 
@@ -104,8 +119,8 @@ def test_the_notebook_must_be_handed_in(tmp_path):
 
 
 def test_a_tasks_thresholds_bound_its_threshold_probes_values(tmp_path):
-    text = MINIMAL.replace('title = "a model"', 'title = "a model"\nthresholds = {final_loss = {at_most = 0.1}, '
-                                                 'accuracy = {at_least = 0.9, at_most = 1}}')
+    thresholds = "thresholds = {final_loss = {at_most = 0.1}, accuracy = {at_least = 0.9, at_most = 1}}"
+    text = MINIMAL.replace('title = "a model"', f'title = "a model"\n{thresholds}')
     model, attack = load(tmp_path, text).tasks
     assert model.thresholds == {"final_loss": {"at_most": 0.1}, "accuracy": {"at_least": 0.9, "at_most": 1}}
     assert attack.thresholds == {}
@@ -116,6 +131,42 @@ def test_a_malformed_threshold_is_a_course_error(tmp_path, bound):
     text = MINIMAL.replace('title = "a model"', f'title = "a model"\nthresholds = {{final_loss = {bound}}}')
     with pytest.raises(CourseError, match="threshold of 'final_loss' in task task4_1 must be a table"):
         load(tmp_path, text)
+
+
+@pytest.mark.parametrize("old, new, key, table", [
+    ("gradcheck = 1e-5", "toy_accuracy = 0.95", "'toy_accuracy' in [tolerances]", "tolerances"),
+    ("gradcheck = 1e-5", "reference_tol = 1e-7", "'reference_tol' in [tolerances]", "tolerances"),
+    ("memory_mb = 1024", "memory = 1024", "'memory' in [limits]", "limits"),
+    ("[tolerances]", "[tolerance]", "'tolerance' at the top level", ""),
+    ("bonus = true", "bonsu = true", "'bonsu' in a [[tasks]] entry", "tasks"),
+    ("epochs = 10", "epoch = 10", "'epoch' in [tasks.accuracy]", "tasks.accuracy"),
+    ('file = "experiments.ipynb"', 'notebook = "experiments.ipynb"', "'notebook' in [notebook]", "notebook"),
+])
+def test_a_key_that_nothing_reads_is_refused_with_the_keys_that_are_read(tmp_path, old, new, key, table):
+    with pytest.raises(CourseError) as error:
+        load(tmp_path, MINIMAL.replace(old, new))
+    message = str(error.value)
+    assert message.startswith(f"{tmp_path / 'hw4_data' / 'assignment.toml'}: unknown key {key}")
+    assert f"(the keys there: {', '.join(KEYS[table])})" in message
+
+
+def test_the_known_tolerances_are_those_the_grader_reads():
+    read = set(re.findall(r"tolerances(?:\.get\(|\[)\"(\w+)\"", inspect.getsource(grader)))
+    assert read == set(KEYS["tolerances"]), "the grader reads a [tolerances] key that the loader refuses, " \
+                                            "or the loader knows one that nothing reads"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("gradcheck = 1e-5", 'gradcheck = "1e-5"',
+     "gradcheck in [tolerances] must be a positive number, got '1e-5'"),
+    ("gradcheck = 1e-5", "gradcheck = 0", "gradcheck in [tolerances] must be a positive number, got 0"),
+    ("memory_mb = 1024", "memory_mb = true", "memory_mb in [limits] must be a positive number, got True"),
+    ("\n[assignment]", "mutation = 0.97\n[assignment]", "[mutation] must be a table of keys, got 0.97"),
+])
+def test_a_tolerance_or_a_limit_must_be_a_positive_number_and_a_table_a_table(tmp_path, old, new, message):
+    assert old in MINIMAL
+    with pytest.raises(CourseError, match=re.escape(message)):
+        load(tmp_path, MINIMAL.replace(old, new))
 
 
 def course_with_settings(tmp_path, text):

@@ -1,13 +1,20 @@
 """The held-out test set: what the sandbox gets hides the answers that could be prepared outside it
-(the public order, the public classes, the exact public images), and the grader can undo all of it."""
+(the public order, the public classes, the exact public images), and the grader can undo all of it.
+hw4's held-out set lives with the assignment (assignments/hw4_fashion_mnist/hidden/held_out.py, named by
+its assignment.toml's [held_out]); the grader loads it (autograder/grading/heldout.py)."""
 import json
+import sys
 
 import numpy as np
 import pytest
 
-from autograder.grading import heldout
-from autograder.grading.heldout import HeldOut
+from autograder.grading.heldout import load_held_out
 from mytorch.data import fashion_mnist, idx
+from submissions import COURSE
+
+HW4 = COURSE.assignment("hw4")
+heldout = sys.modules[type(load_held_out(HW4)).__module__]    # hw4's [held_out] module, as the grader loads it
+HeldOut = heldout.HeldOut
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ from autograder.sandbox.box import EngineError
 from autograder.sandbox.docker import DockerSandbox
 from autograder.sandbox.harness import launch
 from autograder.sandbox.limits import Limits
-from autograder.sandbox.local import SANDBOX_UIDS, LocalSandbox
+from autograder.sandbox.local import LocalSandbox
+from autograder.sandbox.uids import SANDBOX_UIDS
 from autograder.sandbox.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]

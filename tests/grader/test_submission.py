@@ -19,6 +19,7 @@ import pytest
 from autograder.course import release
 from autograder.course.model import Course
 from autograder.grading import submission as intake
+from autograder.grading.archives import Entry
 from autograder.grading.submission import (
     IntakeLimits,
     Submission,
@@ -411,7 +412,7 @@ def test_reading_stops_one_byte_past_the_declared_size():
             requested.append(size)
             return super().read(size)
 
-    entry = intake._Entry(SGD, "file", 10, lambda: Stream(b"#" * 1_000_000))
+    entry = Entry(SGD, "file", 10, lambda: Stream(b"#" * 1_000_000))
     with pytest.raises(SubmissionError, match="holds more than the 10 bytes its header declares"):
         intake._read(entry)
     assert requested == [11]

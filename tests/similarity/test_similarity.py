@@ -41,7 +41,7 @@ def test_identical_texts_share_every_fingerprint_and_the_hash_is_not_salted():
     [pair] = compare([Document.read("a", {ENGINE: text}), Document.read("b", {ENGINE: text})], NOTHING)
     assert pair.shared == len(set(hashes(text))) > 0 and pair.similarity == pair.jaccard == 1
     assert pair.matched_lines[0] == pair.matched_lines[1] > 0
-    program = f"from autograder import similarity; print([f.hash for f in similarity.fingerprints({text!r})])"
+    program = f"from autograder.classroom import similarity; print([f.hash for f in similarity.fingerprints({text!r})])"
     other_process = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
                                    check=True, env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout
     assert other_process.strip() == str(hashes(text))

@@ -8,7 +8,7 @@ and return plain values; the grader judges them.
   uint8 IDX file, as train.train reads them (so that a parse_idx that returns its input earns nothing
   with the DataLoader given).
 - Tasks 4.2 to 4.4 are graded, as the handout says, by their accuracy on the held-out test set
-  (autograder/grading/heldout.py): the grader put the training set, with the classes secretly
+  (hidden/held_out.py): the grader put the training set, with the classes secretly
   relabelled, as IDX files and decoded, and the test images, perturbed, shuffled and without
   labels, in grader_data/, and
   the number of epochs in grader_data/tasks.json. The probes train, classify and return the
