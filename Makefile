@@ -25,7 +25,8 @@ test: $(STAMP) data browser
 	$(BIN)/autograder release --all --check
 	$(BIN)/python -m pytest -q
 
-# The quick loop while editing: everything but the full-data training runs.
+# The quick loop while editing, under 3 minutes: everything but the tests marked slow (grading in
+# sandboxes end to end, containers, training; see pyproject.toml).
 test-fast: $(STAMP) data
 	$(BIN)/autograder release --all --check
 	$(BIN)/python -m pytest -q -m "not slow"

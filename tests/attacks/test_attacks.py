@@ -28,6 +28,8 @@ from mytorch.data import fashion_mnist
 from corpus import SECURITY, attacks, with_table
 from submissions import COURSE, reference_copy, template_copy
 
+pytestmark = pytest.mark.slow     # grades every attack on both engines
+
 CORPUS = attacks()
 LIMITS = Limits(probe_seconds=5, total_seconds=40)     # the attacks that hang cost seconds, not minutes
 CANARY = "grader-canary-5e0b7d"                         # in the grader's environment, never in a report

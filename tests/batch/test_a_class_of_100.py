@@ -8,9 +8,13 @@ import sys
 import time
 import zipfile
 
+import pytest
+
 from autograder.classroom.gradebook import Gradebook
 
 from test_batch import HW1, SCORES, SOURCES
+
+pytestmark = pytest.mark.slow     # grades a class of 100
 
 STUDENTS = 100
 

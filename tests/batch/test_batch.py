@@ -16,6 +16,8 @@ from autograder.classroom.gradebook import Gradebook, content_hash
 
 from submissions import COURSE, copy_of
 
+pytestmark = pytest.mark.slow     # grades classes on worker processes
+
 HW1 = COURSE.assignment("hw1")
 SOURCES = {"reference": COURSE.reference.parent, "template": HW1.folder,
            "partial": COURSE.root / "examples" / "hw1_partial"}

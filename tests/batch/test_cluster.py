@@ -13,6 +13,8 @@ from autograder.classroom.gradebook import Gradebook
 from submissions import COURSE
 from test_batch import HW1, SCORES, klass  # noqa: F401  (klass: a fixture)
 
+pytestmark = pytest.mark.slow     # starts a Ray cluster
+
 ray = pytest.importorskip("ray", reason="the cluster extra: pip install -e '.[cluster]'")
 from ray.cluster_utils import Cluster  # noqa: E402
 

@@ -23,6 +23,8 @@ import pytest
 from autograder.course import release, solutions
 from autograder.course.model import Course
 
+pytestmark = pytest.mark.slow     # runs every assignment's public tests
+
 COURSE = Course(Path(__file__).resolve().parents[2])
 ASSIGNMENTS = COURSE.assignments
 by_name = pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda a: a.name)

@@ -18,6 +18,8 @@ from autograder.grading.submission import WEIGHT_SUFFIXES, IntakeLimits
 
 from submissions import COURSE
 
+pytestmark = pytest.mark.slow     # grades the hand-in command's archives
+
 HW1, HW4 = COURSE.assignment("hw1"), COURSE.assignment("hw4")
 
 

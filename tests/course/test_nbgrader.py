@@ -17,6 +17,8 @@ from nbgrader.api import Gradebook
 from autograder.course import notebooks
 from autograder.course.model import Course, CourseError
 
+pytestmark = pytest.mark.slow     # runs nbgrader, whose notebook trains
+
 COURSE = Course(Path(__file__).resolve().parents[2])
 ASSIGNMENT = COURSE.assignment("hw4")
 NAME, NOTEBOOK = ASSIGNMENT.name, ASSIGNMENT.notebook

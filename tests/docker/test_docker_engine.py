@@ -14,6 +14,8 @@ from autograder.sandbox.box import EngineError
 from autograder.sandbox.docker import DockerSandbox
 from autograder.sandbox.limits import Limits
 
+pytestmark = pytest.mark.slow     # runs containers
+
 STALE = "mytorch-sandbox:stale-for-test"
 PROBES = '''
 from probing import probe

@@ -23,6 +23,8 @@ from autograder.sandbox import images
 
 from submissions import COURSE, reference_copy, template_copy
 
+pytestmark = pytest.mark.slow     # runs the Gradescope archive
+
 HW1 = COURSE.assignment("hw1")
 # Gradescope's harness may retry PyPI; here, without a network, pip's five retries per package
 # would only add minutes before it takes the bundled wheel, which it does anyway.

@@ -14,6 +14,8 @@ import pytest
 from autograder.sandbox import images
 from mytorch.data import fashion_mnist
 
+pytestmark = pytest.mark.slow     # inspects the sandbox's images
+
 
 def run(client, image, *command):
     """The stdout of ``command`` in a locked-down container of ``image``; raises on a non-zero exit."""

@@ -32,6 +32,8 @@ from autograder.sandbox.local import LocalSandbox
 
 from submissions import COURSE, reference_copy, replace
 
+pytestmark = pytest.mark.slow     # grades bad hand-ins end to end
+
 HW3 = COURSE.assignment("hw3")
 SGD, ADAGRAD = "mytorch/optim/sgd.py", "mytorch/optim/adagrad.py"
 TASK_OF = {SGD: "task3_1", ADAGRAD: "task3_2"}

@@ -31,6 +31,8 @@ from autograder.sandbox.replies import ProbeOutcome
 
 from submissions import COURSE, reference_copy, replace, template_copy
 
+pytestmark = pytest.mark.slow     # grades every assignment, hw4 by training
+
 FAST = ["hw1", "hw2", "hw3"]        # hw4 trains networks: its reference is graded once, as slow
 BUGS = {    # a plausible bug per assignment: (file, old text, new text, the task it must cost)
     "hw1": ("mytorch/ops/arithmetic.py", "return grad.sum(axis=tuple(range(leading)) + stretched",

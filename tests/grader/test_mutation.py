@@ -19,6 +19,8 @@ from autograder.reports import mutation_html
 
 from submissions import COURSE
 
+pytestmark = pytest.mark.slow     # grades hundreds of mutants
+
 SITE = variants.Site("mytorch/ops/example.py", "Example.backward", "task1_1")
 CODE = '''a, b = self.saved_tensors
 out = x.sum(axis=1, keepdims=self.keepdim)

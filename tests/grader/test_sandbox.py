@@ -33,6 +33,8 @@ from autograder.sandbox.local import LocalSandbox
 from autograder.sandbox.uids import SANDBOX_UIDS
 from autograder.sandbox.session import Session
 
+pytestmark = pytest.mark.slow     # starts hundreds of sandboxes
+
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = LocalSandbox()
 ENGINES = {"local": LocalSandbox, "docker": DockerSandbox}

@@ -66,6 +66,7 @@ def test_the_harness_imports_nothing_of_the_grader():
             assert not imported(path), f"{path.name} imports {imported(path)}: it runs inside the sandbox"
 
 
+@pytest.mark.slow       # an interpreter per module
 @pytest.mark.parametrize("name", sorted(set(MODULES) - IN_SANDBOX_ONLY - RUNS_ON_IMPORT))
 def test_every_module_imports_on_its_own(name):
     result = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True,

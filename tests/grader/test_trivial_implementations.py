@@ -11,6 +11,8 @@ from autograder.audit import variants
 
 from submissions import COURSE
 
+pytestmark = pytest.mark.slow     # grades every task's trivial code
+
 
 def cases():
     """[pytest.param(assignment, task, form)] of every trivial implementation of every task."""

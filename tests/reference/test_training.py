@@ -34,6 +34,7 @@ def test_training_is_repeatable_for_a_seed():
         np.testing.assert_array_equal(a.data, b.data, err_msg=name)
 
 
+@pytest.mark.slow       # trains a CNN
 def test_cnn_learns_on_a_subset():
     model, history = train.train("cnn", epochs=1, seed=0, train_limit=3000, progress=False)
     assert history.test_accuracy[-1] > 0.6
