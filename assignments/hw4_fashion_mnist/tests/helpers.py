@@ -1,5 +1,6 @@
 """Helpers of hw4's public tests: the course-wide checks (checks.py), IDX files built byte by byte,
 convolution and max pooling written as plain loops, the MLP in NumPy, and access to Fashion-MNIST."""
+import math
 import struct
 
 import numpy as np
@@ -180,3 +181,15 @@ def mean_cross_entropy(model, images, labels):
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return float(-log_probs[np.arange(len(labels)), labels].mean())
+
+
+def assert_one_epoch_halves_the_loss(untrained, model, history, images, labels):
+    """After one epoch of train.train on ``images`` and ``labels`` (their first 2000 or fewer), from
+    ``untrained`` to ``model``: one finite training loss in ``history``, and the mean cross-entropy on
+    those images less than half what it was."""
+    before, after = mean_cross_entropy(untrained, images, labels), mean_cross_entropy(model, images, labels)
+    assert len(history.train_loss) == 1 and math.isfinite(history.train_loss[0]), (
+        f"history.train_loss is {history.train_loss}, expected one finite number per epoch")
+    assert after < 0.5 * before, (
+        f"one epoch on {len(labels)} images took the loss on them from {before:.3f} to {after:.3f} only; "
+        "expected less than half (does each batch run the loss, zero_grad, backward and optimizer.step?)")
