@@ -35,7 +35,7 @@ KEYS = {
     "held_out": ("module",),                        # grading/heldout.py, the held-out test set's module
     "mutation": ("score",),                         # audit/mutation.py, the least mutation score
     "tasks": ("id", "title", "points", "bonus", "accuracy", "attack", "thresholds"),
-    "tasks.accuracy": ("model", "epochs", "curve"),     # the "accuracy" check, and the probe's settings
+    "tasks.accuracy": ("model", "epochs", "curve", "suspicious_above"),   # the accuracy check, the probes
     "tasks.attack": ("epsilon", "max_accuracy"),        # the "attack" check, and the probe's settings
 }
 NUMBERS = ("limits", "tolerances")     # the tables whose every value is a positive number
@@ -95,6 +95,10 @@ class Task:
         accuracy = config.get("accuracy")
         if accuracy is not None:
             accuracy = {**accuracy, "curve": AccuracyCurve(tuple(tuple(p) for p in accuracy["curve"]))}
+            suspicious = accuracy.get("suspicious_above")
+            if suspicious is not None and not (isinstance(suspicious, float) and 0 < suspicious <= 1):
+                raise ValueError(f"suspicious_above of task {config['id']} must be an accuracy in (0, 1], "
+                                 f"e.g. 0.96, not {suspicious!r}")
         thresholds = config.get("thresholds", {})
         for name, bound in thresholds.items():
             numbers = isinstance(bound, dict) and all(isinstance(x, (int, float)) and not isinstance(x, bool)

@@ -92,7 +92,7 @@ CHECKS = {
     "public": Check(True, lambda grader, expected, values: verdicts.public(values, expected.outcome.values)),
     "accuracy": Check(False, lambda grader, expected, values: verdicts.accuracy(
         values.get("predictions"), grader.heldout.labels, expected.task.accuracy["curve"],
-        scored=grader.heldout.scored)),
+        scored=grader.heldout.scored, suspicious_above=expected.task.accuracy.get("suspicious_above"))),
     "attack": Check(False, lambda grader, expected, values: verdicts.attack(
         values, grader.heldout, **expected.task.attack)),
 }

@@ -264,10 +264,9 @@ def predictions_problem(predictions, labels):
 
 
 SUSPICIOUS_GAP = 0.05    # accuracy on the unperturbed copies beyond that on the perturbed images
-SUSPICIOUS_ACCURACY = 0.96   # beyond the course's networks: its CNN reaches 92.5 % in 15 epochs
 
 
-def accuracy(predictions, labels, curve, scored=None):
+def accuracy(predictions, labels, curve, scored=None, suspicious_above=None):
     """Credit for predicted classes along an :class:`~autograder.course.model.AccuracyCurve`.
 
     predictions: (N,) integer classes from the probe; labels: (N,) the true classes, which only
@@ -275,7 +274,9 @@ def accuracy(predictions, labels, curve, scored=None):
     unperturbed copies of test images (:mod:`autograder.grading.heldout`): when the predictions are better
     on them by more than SUSPICIOUS_GAP, the answers were looked up rather than computed by a
     network, and the verdict's flag says so for the staff to review; so it does for an accuracy
-    above SUSPICIOUS_ACCURACY, which answers looked up despite the perturbation would reach.
+    above ``suspicious_above`` (the task's ``[tasks.accuracy] suspicious_above``: more than the
+    course's networks reach within its budgets), which answers looked up despite the perturbation
+    would reach.
     """
     problem = predictions_problem(predictions, labels)
     if problem:
@@ -292,8 +293,8 @@ def accuracy(predictions, labels, curve, scored=None):
         flag = (f"SUSPICIOUS: {copies:.2%} on unperturbed copies of the test images, against {score:.2%} on "
                 f"the perturbed ones; a trained network scores the same on both, answers looked up by the "
                 f"public test images do not")
-    elif score > SUSPICIOUS_ACCURACY:
-        flag = (f"SUSPICIOUS: above {SUSPICIOUS_ACCURACY:.0%}, beyond what networks trained within this "
+    elif suspicious_above is not None and score > suspicious_above:
+        flag = (f"SUSPICIOUS: above {suspicious_above:.0%}, beyond what networks trained within this "
                 f"course's budgets reach")
     return Verdict(credit, message, flag)
 

@@ -190,3 +190,9 @@ def test_the_collaboration_policy_is_set_once_for_the_course(tmp_path):
 def test_a_missing_or_malformed_policy_is_a_course_error(tmp_path, text, message):
     with pytest.raises(CourseError, match=re.escape(message)):
         course_with_settings(tmp_path, text).collaboration_policy
+
+
+def test_a_suspicious_accuracy_must_be_an_accuracy(tmp_path):
+    text = MINIMAL.replace("curve = ", 'suspicious_above = "high"\ncurve = ')
+    with pytest.raises(CourseError, match="suspicious_above of task .* must be an accuracy in"):
+        load(tmp_path, text)

@@ -406,7 +406,7 @@ def test_a_suspicious_accuracy_is_for_the_staff_to_review_and_left_out_of_the_st
     name = next(iter(grader.expected))
     labels = numpy.arange(100) % 10
     monkeypatch.setattr(grader, "_verdict", lambda expected, values: verdicts.accuracy(
-        labels, labels, AccuracyCurve(((0.5, 1.0),))))
+        labels, labels, AccuracyCurve(((0.5, 1.0),)), suspicious_above=0.96))
     test, flag = grader._judge(name, ProbeOutcome(name, "ok"))
     result = grader._result([(test, flag)], "", time.perf_counter())
     shown = "test accuracy 100.00%: 100% of the points (credit from 50%, full credit from 50%)"

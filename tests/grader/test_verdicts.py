@@ -110,8 +110,11 @@ def test_only_the_scored_images_count_and_a_gap_on_the_unperturbed_copies_is_rep
     assert verdict.credit == 1 and "test accuracy 60.00%" in verdict.message
     assert verdict.flag.startswith("SUSPICIOUS: 100.00% on unperturbed copies of the test images, against 60.00%")
     assert "SUSPICIOUS" not in verdict.message
-    verdict = verdicts.accuracy(labels, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored)
+    verdict = verdicts.accuracy(labels, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored,
+                                suspicious_above=0.96)
     assert verdict.credit == 1 and verdict.flag.startswith("SUSPICIOUS: above 96%, beyond what networks trained")
+    assert verdicts.accuracy(labels, labels, AccuracyCurve(((0.5, 1.0),)), scored=scored).flag == "", \
+        "no flag where the assignment declares no suspicious_above"
 
 
 @pytest.mark.parametrize("predictions", [np.zeros(99, dtype=np.int64), np.zeros(100),
