@@ -27,13 +27,15 @@ relabelled).
 """
 import importlib.util
 import sys
+from types import ModuleType
 from typing import Any
 
 from autograder.course.model import Assignment, CourseError
 
 
-def load_held_out(assignment: Assignment) -> Any:
-    """The held-out test set of ``assignment``, from the module its assignment.toml names."""
+def held_out_module(assignment: Assignment) -> ModuleType:
+    """The module of ``assignment``'s held-out test set, named by its assignment.toml's
+    ``[held_out] module``, imported once from that file."""
     path = assignment.folder / assignment.held_out
     name = f"_held_out_{assignment.name}"
     if name not in sys.modules:
@@ -42,6 +44,11 @@ def load_held_out(assignment: Assignment) -> Any:
             raise CourseError(f"{assignment.name}: [held_out] module = {assignment.held_out!r} is not a "
                               f"Python file in {assignment.folder}")
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
         spec.loader.exec_module(module)
-    return sys.modules[name].load()
+        sys.modules[name] = module       # only once it imported whole
+    return sys.modules[name]
+
+
+def load_held_out(assignment: Assignment) -> Any:
+    """The held-out test set of ``assignment``, as its module's ``load()`` returns it (see above)."""
+    return held_out_module(assignment).load()

@@ -1,8 +1,6 @@
 """Verdicts: a probe's values against the reference's, judged on the grader's side, and
 accuracy along a curve; hidden messages never show the expected values."""
-import importlib.util
 from collections.abc import Callable
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -10,6 +8,8 @@ import pytest
 
 from autograder.course.model import AccuracyCurve
 from autograder.grading import verdicts
+from autograder.grading.heldout import held_out_module
+from submissions import COURSE
 
 EXPECTED = {"w": np.array([[1.0, 2.0], [3.0, 4.0]]), "steps": np.array([3, 4]), "ok": True,
             "dtype": "float64"}
@@ -174,21 +174,12 @@ def blocks(count=1200, seed=0):
     return images, labels, network
 
 
-def hw4_held_out_module():
-    """hw4's grader-side module of its held-out set (assignment.toml's [held_out]), imported by path."""
-    path = Path(__file__).resolve().parents[2] / "assignments" / "hw4_fashion_mnist" / "hidden" / "held_out.py"
-    spec = importlib.util.spec_from_file_location("hw4_held_out_under_test", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 class BlocksHeldOut(NamedTuple):
     """A held-out set of :func:`blocks`, with hw4's classifier of an attacked network (784-H-C on
     standardised pixels), as the grader loads it from hw4's module."""
     images: np.ndarray
     labels: np.ndarray
-    classifier: Callable = hw4_held_out_module().HeldOut.classifier
+    classifier: Callable = held_out_module(COURSE.assignment("hw4")).HeldOut.classifier
 
 
 def judge_attack(adversarial, epsilon=1.0, **changes):
