@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
-from autograder.classroom import cluster
-from autograder.classroom import workers as processes
+from autograder.classroom.cluster import on_ray
 from autograder.classroom.discovery import Submission
 from autograder.classroom.gradebook import Gradebook
-from autograder.classroom.workers import Failed
+from autograder.classroom.workers import Failed, on_processes
 from autograder.course.model import Assignment, Course
 from autograder.grading.grader import Grader
 from autograder.grading.results import GradingResult
@@ -78,11 +77,11 @@ def grade_class(course: Course, assignment: Assignment, submissions: Sequence[Su
 
     if executor == "processes":
         Grader(course, assignment, engine=engine, gpus=gpus)     # a course or engine that cannot grade: now
-        results = processes.on_processes(course, assignment, pending, engine=engine, gpus=gpus,
-                                         workers=workers, retries=retries, noted=noted)
+        results = on_processes(course, assignment, pending, engine=engine, gpus=gpus, workers=workers,
+                               retries=retries, noted=noted)
     elif executor == "ray":
-        results = cluster.on_ray(course, assignment, pending, address=address, engine=engine, gpus=gpus,
-                                 retries=retries, noted=noted)
+        results = on_ray(course, assignment, pending, address=address, engine=engine, gpus=gpus,
+                         retries=retries, noted=noted)
     else:
         raise ValueError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     bar = _Progress(len(pending), progress, workers if executor == "processes" else None)
