@@ -19,6 +19,7 @@
 """
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import reports
@@ -43,7 +44,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_GRADESCOPE_PYTHON = "3.11"     # python3 of Debian bookworm, the base the tests stand in with
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="autograder",
                                      description="Release and grade the course's assignments.")
     parser.add_argument("--course", type=Path, default=REPOSITORY,

@@ -8,6 +8,7 @@ import math
 import sqlite3
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import reports
@@ -16,13 +17,15 @@ from autograder.classroom.discovery import discover
 from autograder.classroom.gradebook import FILE as GRADEBOOK_FILE
 from autograder.classroom.gradebook import Gradebook
 from autograder.course import release
+from autograder.course.model import Course
 from autograder.course.scaffold import scaffold
 from autograder.errors import KitError, PathError, require
 from autograder.reports import table
 from autograder.reports.text import instructor_sections, printable
 
 
-def release_command(course, names, check=False, zip_out=None):
+def release_command(course: Course, names: Sequence[str] | None, check: bool = False,
+                    zip_out: Path | None = None) -> int:
     """Generate (or, with ``check``, compare) the templates of the named assignments; nbgrader, which
     makes an assignment's notebook, and the folder ``zip_out`` are checked before anything is made."""
     assignments = course.assignments if names is None else [course.assignment(n) for n in names]
@@ -51,8 +54,9 @@ def release_command(course, names, check=False, zip_out=None):
     return 1 if out_of_sync else 0
 
 
-def grade_command(course, submissions, assignment_name, formats, out_dir, public=False, engine="local",
-                  gpus=False, sandbox_python=None):
+def grade_command(course: Course, submissions: Sequence[Path], assignment_name: str, formats: Sequence[str],
+                  out_dir: Path, public: bool = False, engine: str = "local", gpus: bool = False,
+                  sandbox_python: str | None = None) -> int:
     """Grade submissions in sandboxes of ``engine``, print each one's score table and what the
     instructor must review (flags, detections), and write the chosen reports to ``out_dir`` (to
     ``out_dir/<submission name>`` for several, then print the class table), each with the view it
@@ -104,7 +108,7 @@ def grade_command(course, submissions, assignment_name, formats, out_dir, public
     return 1 if failed else 0
 
 
-def _output_folder(folder, option):
+def _output_folder(folder: Path, option: str) -> None:
     """Make ``folder`` (and its parents) for the output of ``option``, before any work: raises
     PathError, naming the option, where it cannot be made (a file in its way, no permission)."""
     try:
@@ -114,8 +118,9 @@ def _output_folder(folder, option):
                         f"another {option}") from None
 
 
-def batch_command(course, folder, assignment_name, *, executor, engine, workers, gpus, gradebook_path,
-                  pattern, regrade, retries, address=None):
+def batch_command(course: Course, folder: Path, assignment_name: str, *, executor: str, engine: str,
+                  workers: int, gpus: bool, gradebook_path: Path | None, pattern: str, regrade: bool,
+                  retries: int, address: str | None = None) -> int:
     """Grade a class's submissions in ``folder`` into the gradebook, on ``executor`` ("processes" or
     "ray"), each in a sandbox of ``engine``; print the summary. 0 when every submission has a grade,
     1 when some failed on the grader's side."""
@@ -131,7 +136,7 @@ def batch_command(course, folder, assignment_name, *, executor, engine, workers,
     return 1 if summary.failed else 0
 
 
-def _gradebook(path):
+def _gradebook(path: Path) -> Gradebook:
     """The :class:`Gradebook` at ``path`` (made there if new); raises PathError where that file is not a
     gradebook or cannot be made."""
     try:
@@ -141,7 +146,7 @@ def _gradebook(path):
                         f"`autograder batch` writes (--gradebook)") from None
 
 
-def check_course_command(course, names, engine="local"):
+def check_course_command(course: Course, names: Sequence[str], engine: str = "local") -> int:
     """Grade the reference (every point, bonus too) and the untouched template (no point) of each
     assignment with probes, in sandboxes of ``engine``, and check that no file sent into its sandbox
     copies a solution or a hidden file (:func:`autograder.audit.leaks.solution_leaks`); 0 when all hold,
@@ -175,14 +180,15 @@ def check_course_command(course, names, engine="local"):
     return 1 if failures else 0
 
 
-def new_command(course, name, title):
+def new_command(course: Course, name: str, title: str) -> int:
     """Scaffold the folder of the new assignment ``name`` (:mod:`autograder.course.scaffold`) and print
     the next steps: the reference's solution region, `release --all`, `check-course`."""
     print(scaffold(course, name=name, title=title))
     return 0
 
 
-def mutate_command(course, names, size, tasks, workers, out):
+def mutate_command(course: Course, names: Sequence[str] | None, size: int | None, tasks: Sequence[str] | None,
+                   workers: int, out: Path) -> int:
     """Mutation analysis of the named assignments (:mod:`autograder.audit.mutation`): print each one's table
     and write its HTML report to ``out``. 0 when every assignment reaches its declared mutation score,
     keeps every correct alternative's points and has no stale waiver; 1 otherwise."""
@@ -209,13 +215,13 @@ def mutate_command(course, names, size, tasks, workers, out):
     return 1 if failures else 0
 
 
-def _every_tenth(done, total):
+def _every_tenth(done: int, total: int) -> None:
     """Progress of a long run: a line at each tenth of it."""
     if done == total or done % max(1, total // 10) == 0:
         print(f"  {done} of {total} graded", flush=True)
 
 
-def gradescope_command(course, name, out, python):
+def gradescope_command(course: Course, name: str, out: Path | None, python: str) -> int:
     """Write the Gradescope autograder archive of the assignment ``name`` to ``out`` (default
     ``dist/<assignment>_autograder.zip``) and print its path and size."""
     from autograder.classroom import gradescope  # Docker's SDK and pip, only when packaging
@@ -228,7 +234,8 @@ def gradescope_command(course, name, out, python):
     return 0
 
 
-def export_command(course, assignment_name, fmt, out, gradebook_path, roster):
+def export_command(course: Course, assignment_name: str, fmt: str, out: Path | None,
+                   gradebook_path: Path | None, roster: Path | None) -> int:
     """Write the current grades of an assignment in the gradebook (never grading) as ``fmt`` to ``out``
     (default: :func:`exports.default_path`) and print what was written."""
     assignment = course.assignment(assignment_name)
@@ -245,7 +252,8 @@ def export_command(course, assignment_name, fmt, out, gradebook_path, roster):
     return 0
 
 
-def similarity_command(course, folder, assignment_name, out, top, pattern):
+def similarity_command(course: Course, folder: Path, assignment_name: str, out: Path, top: int,
+                       pattern: str) -> int:
     """Rank the pairs of a class's submissions in ``folder`` by their code's similarity beyond the
     template (:mod:`autograder.classroom.similarity`); print the first ``top`` and write the HTML report to
     ``out``. A submission that cannot be read is skipped, and the report says why."""

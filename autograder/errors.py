@@ -20,6 +20,7 @@ The sandbox's own ``Failure`` (autograder/sandbox/box.py) is none of these: it r
 that can no longer be trusted, and never reaches the user.
 """
 import importlib
+from types import ModuleType
 
 # The optional modules, each with the extra of pyproject.toml's [project.optional-dependencies]
 # that installs it (tests/grader/test_errors.py checks them against pyproject.toml).
@@ -50,7 +51,7 @@ class PathError(KitError):
     cannot be made; the message names the path and the option."""
 
 
-def require(module, purpose):
+def require(module: str, purpose: str) -> ModuleType:
     """The optional ``module`` (a key of :data:`EXTRAS`), imported; raises :class:`MissingDependency`,
     naming ``purpose`` and the pip extra that installs it, when it cannot be imported. Called before
     any work starts (the command line's preflight), so that a missing module never costs a run."""

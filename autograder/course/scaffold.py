@@ -23,7 +23,7 @@ import keyword
 import re
 from string import Template
 
-from autograder.course.model import CourseError
+from autograder.course.model import Course, CourseError
 
 NAME = re.compile(r"^hw(?P<number>[1-9]\d*)_(?P<topic>[a-z][a-z0-9_]{0,31})$")
 POINTS = 100    # the example task's; the staff split them among their tasks
@@ -239,7 +239,7 @@ EQUIVALENT_MUTANTS = Template('''\
 ''')
 
 
-def scaffold(course, *, name, title):
+def scaffold(course: Course, *, name: str, title: str) -> str:
     """Write the folder of the new assignment ``name`` (``hw<N>_<topic>``, N the number after the
     course's last assignment's) titled ``title``; returns the next steps, in words.
 
