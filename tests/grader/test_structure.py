@@ -79,3 +79,16 @@ def test_no_module_is_longer_than_the_limit():
             if (count := len(path.read_text().splitlines())) > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines (split them by concept): {long}"
 
+
+
+def test_the_architecture_map_names_every_module():
+    """docs/ARCHITECTURE.md's folder map holds a line for every module of the grader (reports/ is
+    described as one module per format), so that the map cannot fall behind the tree."""
+    text = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text()
+    folders = {path.parent for path in MODULES.values()} - {PACKAGE / "reports"}
+    unnamed = [str(path.relative_to(PACKAGE.parent)) for path in MODULES.values()
+               if path.parent in folders and path.name not in ("__init__.py", "__main__.py")
+               and f" {path.name} " not in text]
+    unnamed += [f"{folder.relative_to(PACKAGE.parent)}/" for folder in folders | {PACKAGE / "reports"}
+                if folder != PACKAGE and f" {folder.name}/ " not in text]
+    assert not unnamed, f"docs/ARCHITECTURE.md's folder map does not name: {unnamed}"
