@@ -8,9 +8,9 @@ tests on the reference, with ``--record-stand-ins``, in a temporary workspace la
 template. So ``autograder release --check`` fails when a test or the reference changed under them.
 
 A file on disk whose values agree with the new recording within :data:`RTOL` of each array's scale
-is kept as it is: another machine's rounding (NumPy's vectorised sin and exp, BLAS) changes the last
-bits of some answers, which neither churns the file nor fails the check; the tests judge those
-answers with tolerances far larger.
+(by its dtype) is kept as it is: another machine's rounding (NumPy's vectorised sin and exp, BLAS)
+changes the last bits of some answers, which neither churns the file nor fails the check; the tests
+judge those answers with tolerances far larger.
 """
 import ast
 import json
@@ -28,7 +28,10 @@ from autograder.course.model import Assignment, Course, CourseError
 
 RECORDINGS = "recordings"    # the folder beside the public tests that stand_in_plugin.RECORDINGS names
 DECLARATION = "STAND_INS"    # the module-level name by which a test module declares its stand-ins
-RTOL = 1e-12                 # how far a recorded float may move, relative to max(1, its array's largest |x|)
+# How far a recorded float may move, relative to max(1, its array's largest |x|), by dtype: a few
+# roundings of the dtype (float32's ε is 1.2e-7: a float32 sum taken in another order moves by that
+# much times its terms' scale), far below the tolerances the tests judge with.
+RTOL = {"float64": 1e-12, "float32": 1e-6, "float16": 1e-2}
 TIMEOUT = 900                # seconds for the reference's run of the public tests
 
 
@@ -82,8 +85,8 @@ def _kept(path: Path, text: str) -> str:
 
 def agree(old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]) -> bool:
     """Whether two recordings ({test: {entry: count or array as JSON}}) name the same tests, entries,
-    counts, dtypes and shapes, and their floats agree within :data:`RTOL` of each array's scale (the
-    other values exactly)."""
+    counts, dtypes and shapes, and their floats agree within :data:`RTOL` of each array's scale, by its
+    dtype (the other values exactly)."""
     if old.keys() != new.keys() or any(old[test].keys() != new[test].keys() for test in old):
         return False
     return all(_same(old[test][entry], new[test][entry]) for test in old for entry in old[test])
@@ -99,4 +102,5 @@ def _same(old: int | Mapping[str, Any], new: int | Mapping[str, Any]) -> bool:
     if a.dtype.kind not in "fc":
         return bool(np.array_equal(a, b))
     scale = max(1.0, float(np.max(np.abs(a), initial=0.0, where=np.isfinite(a))))
-    return bool(np.allclose(b, a, rtol=RTOL, atol=RTOL * scale, equal_nan=True))
+    rtol = RTOL.get(a.dtype.name, RTOL["float64"])
+    return bool(np.allclose(b, a, rtol=rtol, atol=rtol * scale, equal_nan=True))

@@ -124,9 +124,9 @@ def test_a_test_replays_the_other_tasks_recorded_answers_and_names_a_call_never_
     assert "asked for x = 4" in run.stdout and "differently from the handout's description" in run.stdout
 
 
-def recorded_file(value):
-    """The text of a recorded file that holds one float64 array, ``value``."""
-    return json.dumps({"test": {"stand_in_a": 1, "stand_in_a_0": {"dtype": "float64", "shape": [2],
+def recorded_file(value, dtype="float64"):
+    """The text of a recorded file that holds one array of ``dtype``, ``value``."""
+    return json.dumps({"test": {"stand_in_a": 1, "stand_in_a_0": {"dtype": dtype, "shape": [2],
                                                                   "values": value}}})
 
 
@@ -137,3 +137,12 @@ def test_a_recording_that_moves_by_rounding_keeps_the_file_on_disk_and_one_that_
     assert not recording.agree(json.loads(recorded_file(old)), json.loads(recorded_file([0.1, 3.000001])))
     renamed = json.loads(recorded_file(old).replace('"test"', '"test_renamed"'))
     assert not recording.agree(json.loads(recorded_file(old)), renamed)
+
+
+def test_a_float32_recording_may_move_by_a_few_of_its_own_roundings():
+    moved = float(np.float32(3.0) + 4 * np.spacing(np.float32(3.0)))    # a float32 sum in another order
+    old, rounded, changed = (json.loads(recorded_file(value, "float32"))
+                             for value in ([0.1, 3.0], [0.1, moved], [0.1, 3.0001]))
+    assert recording.agree(old, rounded) and not recording.agree(old, changed)
+    old, rounded = (json.loads(recorded_file(value)) for value in ([0.1, 3.0], [0.1, moved]))
+    assert not recording.agree(old, rounded), "float64 keeps its own, tighter bound"
