@@ -23,7 +23,7 @@ train: $(STAMP) data
 
 test: $(STAMP) data browser
 	$(BIN)/autograder release --all --check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 # The quick loop while editing, under 3 minutes: everything but the tests marked slow (grading in
 # sandboxes end to end, containers, training; see pyproject.toml).

@@ -35,7 +35,7 @@ KEYS = {
     "held_out": ("module",),                        # grading/heldout.py, the held-out test set's module
     "mutation": ("score",),                         # audit/mutation.py, the least mutation score
     "tasks": ("id", "title", "points", "bonus", "accuracy", "attack", "thresholds"),
-    "tasks.accuracy": ("model", "epochs", "curve", "suspicious_above"),   # the accuracy check, the probes
+    "tasks.accuracy": ("model", "epochs", "checkpoints_per_epoch", "curve", "suspicious_above"),  # the check
     "tasks.attack": ("epsilon", "max_accuracy"),        # the "attack" check, and the probe's settings
 }
 NUMBERS = ("limits", "tolerances")     # the tables whose every value is a positive number
@@ -78,7 +78,9 @@ class Task:
     """One graded part of an assignment.
 
     bonus:    its points come on top of the assignment's total.
-    accuracy: how a trained model is graded: {"model", "epochs", "curve": AccuracyCurve}; else None.
+    accuracy: how a trained model is graded: {"model", "epochs", "checkpoints_per_epoch" (1 by default:
+              how often the probe shows the grader its predictions, which stops the training once they
+              earn full credit), "curve": AccuracyCurve}; else None.
     attack:   the adversarial-attack settings of an attack task; else None.
     thresholds: the bounds of its threshold probes' values, {value name: {"at_least" | "at_most": x}}.
     """
@@ -94,7 +96,12 @@ class Task:
     def from_config(cls, config):
         accuracy = config.get("accuracy")
         if accuracy is not None:
-            accuracy = {**accuracy, "curve": AccuracyCurve(tuple(tuple(p) for p in accuracy["curve"]))}
+            accuracy = {"checkpoints_per_epoch": 1, **accuracy,
+                        "curve": AccuracyCurve(tuple(tuple(p) for p in accuracy["curve"]))}
+            every = accuracy["checkpoints_per_epoch"]
+            if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= 100:
+                raise ValueError(f"checkpoints_per_epoch of task {config['id']} must be a whole number from "
+                                 f"1 to 100, not {every!r}")
             suspicious = accuracy.get("suspicious_above")
             if suspicious is not None and not (isinstance(suspicious, float) and 0 < suspicious <= 1):
                 raise ValueError(f"suspicious_above of task {config['id']} must be an accuracy in (0, 1], "
@@ -112,9 +119,9 @@ class Task:
     @property
     def probe_settings(self):
         """What the grader tells the probes of this task (never a threshold or a curve):
-        {"model", "epochs"} of an accuracy, {"epsilon"} of an attack, or None."""
+        {"model", "epochs", "checkpoints_per_epoch"} of an accuracy, {"epsilon"} of an attack, or None."""
         if self.accuracy is not None:
-            return {"model": self.accuracy["model"], "epochs": self.accuracy["epochs"]}
+            return {key: self.accuracy[key] for key in ("model", "epochs", "checkpoints_per_epoch")}
         if self.attack is not None:
             return {"epsilon": self.attack["epsilon"]}
         return None

@@ -59,9 +59,16 @@ STAND_INS = ("recorded.py", "stand_ins.py")   # and, from the public tests, the 
 class Check:
     """How the probes of one check (``@probe(task, check=...)``, described in probing.CHECKS) are
     judged: whether the reference runs them first (its values are then the expected ones, or must meet
-    the same verdict), and the verdict, ``judge(grader, expected, values)``."""
+    the same verdict), and the verdict, ``judge(grader, expected, values)``.
+
+    A check that judges a probe's checkpoints as they come (``probing.checkpoint``) also has
+    ``checkpoints(expected)``, how many of them it judges at most, and ``enough(grader, expected,
+    values)``: whether a checkpoint settles the verdict, so that the probe can stop there.
+    """
     reference_runs: bool
     judge: object
+    checkpoints: object = None
+    enough: object = None
 
 
 def _matches(grader, values, reference):
@@ -84,15 +91,27 @@ def _consistent(grader, expected, values):
     return _matches(grader, values, verdicts.made_by_rules(reference)) if verdict.passed else verdict
 
 
+def _accuracy(grader, expected, values):
+    """The accuracy verdict of the predictions in ``values``, after the epoch they name if any."""
+    accuracy, epoch = expected.task.accuracy, values.get("epoch")
+    verdict = verdicts.accuracy(values.get("predictions"), grader.heldout.labels, accuracy["curve"],
+                                scored=grader.heldout.scored,
+                                suspicious_above=accuracy.get("suspicious_above"))
+    if type(epoch) in (int, float) and verdict.message.startswith("test accuracy"):
+        verdict = dataclasses.replace(verdict, message=f"after epoch {epoch:g} of {accuracy['epochs']}, "
+                                                       f"{verdict.message}")
+    return verdict
+
+
 CHECKS = {
     "reference": Check(True, _same),
     "gradient": Check(True, _consistent),
     "modes": Check(True, _consistent),
     "threshold": Check(True, lambda grader, expected, values: verdicts.threshold(values, expected.task.thresholds)),
     "public": Check(True, lambda grader, expected, values: verdicts.public(values, expected.outcome.values)),
-    "accuracy": Check(False, lambda grader, expected, values: verdicts.accuracy(
-        values.get("predictions"), grader.heldout.labels, expected.task.accuracy["curve"],
-        scored=grader.heldout.scored, suspicious_above=expected.task.accuracy.get("suspicious_above"))),
+    "accuracy": Check(False, _accuracy, checkpoints=lambda expected: expected.task.accuracy["epochs"]
+                      * expected.task.accuracy["checkpoints_per_epoch"],
+                      enough=lambda grader, expected, values: _accuracy(grader, expected, values).passed),
     "attack": Check(False, lambda grader, expected, values: verdicts.attack(
         values, grader.heldout, **expected.task.attack)),
 }
@@ -235,7 +254,8 @@ class Grader:
             workspace = build_workspace(submission, self.assignment, Path(folder) / "work")
             self._prepare(workspace)
             with self.sandbox.session(workspace, [self.probes], self.support) as session:
-                outcomes = {name: _split_tables(session.run(name, expected[name].tables))[0]
+                outcomes = {name: _split_tables(session.run(name, expected[name].tables,
+                                                            enough=self._enough(expected[name])))[0]
                             for name in expected}     # a table among the student's values is forged
                 detected = session.detected()
         judged = [self._judge(name, outcomes[name]) for name in expected]
@@ -252,6 +272,15 @@ class Grader:
             settings = {task.id: task.probe_settings for task in self.assignment.tasks if task.probe_settings}
             self.heldout.install(workspace, settings)
 
+    def _enough(self, expected):
+        """The session's ``enough`` for a probe of ``expected``: its check's, for at most its check's
+        number of checkpoints (the later ones go unjudged); None for a check that judges none."""
+        check = CHECKS[expected.check]
+        if check.enough is None:
+            return None
+        judged = iter(range(check.checkpoints(expected)))
+        return lambda values: next(judged, None) is not None and check.enough(self, expected, values)
+
     def _judge(self, name, outcome, error=None):
         """One probe's TestResult: the reference's task decides the points, the verdict the credit.
         Its output is the verdict's whole message, with the verdict's flag for the staff; its feedback,
@@ -265,6 +294,8 @@ class Grader:
             verdict = verdicts.Verdict(0.0, outcome.message)
         else:
             verdict = self._verdict(self.expected[name], outcome.values)
+            if outcome.progress:
+                verdict = self._with_checkpoints(verdict, self.expected[name], outcome)
         title = f"{name}.py" if self.public else name.replace("_", " ")
         hidden = not self.public
         test = TestResult(name=f"{task.label} — {title}", task=task.id, score=share * verdict.credit,
@@ -273,13 +304,25 @@ class Grader:
                           feedback=student_feedback(verdict.message, hidden, self.redactor))
         return test, verdict.flag
 
+    @staticmethod
+    def _with_checkpoints(verdict, expected, outcome):
+        """``verdict`` saying where the probe's checkpoints ended it (``outcome.message``), and flagged
+        when the probe sent more checkpoints than its check judges: only student code sends those."""
+        limit = CHECKS[expected.check].checkpoints
+        message = ". ".join(filter(None, [verdict.message, outcome.message]))
+        flag = verdict.flag
+        if limit is not None and len(outcome.progress) > (judged := limit(expected)):
+            flag = "; ".join(filter(None, [flag, f"SUSPICIOUS: {len(outcome.progress)} checkpoints where the "
+                                                 f"probe sends {judged}: student code sent its own"]))
+        return dataclasses.replace(verdict, message=message, flag=flag)
+
     def _verdict(self, expected, values):
         """The verdict of the probe's check on the student's ``values``."""
         return CHECKS[expected.check].judge(self, expected, values)
 
     def _plots(self, outcomes, folder):
-        """{name: PNG path}: the training curve and the confusion matrix of every accuracy probe whose
-        values can be drawn. Raises MissingDependency without matplotlib (the command line checks it
+        """{name: PNG path}: the training curve (its loss, and the test accuracy of each checkpoint) and
+        the confusion matrix of every accuracy probe whose values can be drawn. Raises MissingDependency without matplotlib (the command line checks it
         before grading: :func:`draws_plots`)."""
         require("matplotlib", f"the plots of {self.assignment.name}'s reports")
         from autograder.reports import plots  # matplotlib, only when plots are asked for
@@ -289,9 +332,13 @@ class Grader:
         for name in (name for name in outcomes if self.expected[name].check == "accuracy"):
             values = outcomes[name].values
             predictions, losses = values.get("predictions"), values.get("train_loss")
+            history = {}
             if isinstance(losses, numpy.ndarray) and losses.ndim == 1 and losses.dtype.kind == "f":
+                history["train_loss"] = losses.tolist()
+            history |= self._accuracy_by_epoch(outcomes[name].progress)
+            if history:
                 artifacts[f"{name} training curve"] = path = folder / f"{name}-training-curve.png"
-                plots.training_curve({"train_loss": losses.tolist()}, path)
+                plots.training_curve(history, path)
             if verdicts.predictions_problem(predictions, held.labels) is None:     # the scored images,
                 names = held.class_names
                 matrix = numpy.zeros((len(names), len(names)), dtype=numpy.int64)   # public classes
@@ -301,6 +348,18 @@ class Grader:
                 artifacts[f"{name} confusion matrix"] = path = folder / f"{name}-confusion-matrix.png"
                 plots.confusion_matrix(matrix, names, path)
         return artifacts
+
+    def _accuracy_by_epoch(self, progress):
+        """{"test_accuracy": [...], "accuracy_epochs": [...]} of an accuracy probe's checkpoints, each
+        scored on the held-out set as its verdict would be; {} when there are none, or when one of them
+        cannot be scored or names no epoch."""
+        held = self.heldout
+        if not progress or any(verdicts.predictions_problem(c.get("predictions"), held.labels) is not None
+                               or type(c.get("epoch")) not in (int, float) for c in progress):
+            return {}
+        return {"test_accuracy": [float((c["predictions"] == held.labels)[held.scored].mean())
+                                  for c in progress],
+                "accuracy_epochs": [c["epoch"] for c in progress]}
 
     def _result(self, judged, output, start, artifacts=None, detected=()):
         """The validated GradingResult of ``judged``, the (test, flag) pairs of :meth:`_judge`:

@@ -21,26 +21,33 @@ def _save(figure, path):
 
 
 def training_curve(history, path):
-    """The training loss per epoch and, beside it, the test accuracy per epoch if there is one, as a
-    PNG at ``path``.
+    """The training loss per epoch and, beside it, the test accuracy per epoch, each where there is
+    one, as a PNG at ``path``.
 
-    history: {"train_loss": [...], "test_accuracy": [...] (optional)}, one number per epoch (accuracy
-    as a fraction), as ``mytorch.train`` records them; a value that is not finite leaves a gap.
+    history: {"train_loss": [...], "test_accuracy": [...]}, either or both, one number per epoch from
+    the first (accuracy as a fraction), as ``mytorch.train`` records them; or the accuracies at the
+    epochs ``"accuracy_epochs"`` (1.25, …), as the grader scores an accuracy probe's checkpoints. A
+    value that is not finite leaves a gap.
     """
-    losses, accuracies = list(history["train_loss"]), list(history.get("test_accuracy", []))
-    if accuracies and len(losses) != len(accuracies):
-        raise ValueError(f"a training curve needs one loss and one accuracy per epoch, got {len(losses)} "
-                         f"losses and {len(accuracies)} accuracies")
-    epochs = range(1, len(losses) + 1)
+    panels = [(name, list(history[name])) for name in ("train_loss", "test_accuracy") if name in history]
+    if not panels:
+        raise ValueError("a training curve needs the training loss or the test accuracy per epoch")
+    if len(panels) == 2 and len(panels[0][1]) != len(panels[1][1]) and "accuracy_epochs" not in history:
+        raise ValueError(f"a training curve needs one loss and one accuracy per epoch, got "
+                         f"{len(panels[0][1])} losses and {len(panels[1][1])} accuracies")
     with style.context("default"):
-        figure = Figure(figsize=(10, 4) if accuracies else (5, 4))
-        axes = figure.subplots(1, 2 if accuracies else 1, squeeze=False)[0]
-        axes[0].plot(epochs, losses, marker="o")
-        axes[0].set(xlabel="epoch", ylabel="training loss", title="Training loss")
-        if accuracies:
-            axes[1].plot(epochs, [100 * a for a in accuracies], marker="o", color="tab:green")
-            axes[1].set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy")
-        for axis in axes:
+        figure = Figure(figsize=(5 * len(panels), 4))
+        axes = figure.subplots(1, len(panels), squeeze=False)[0]
+        for axis, (name, numbers) in zip(axes, panels):
+            epochs = range(1, len(numbers) + 1)
+            if name == "test_accuracy":
+                epochs = list(history.get("accuracy_epochs", epochs))
+            if name == "train_loss":
+                axis.plot(epochs, numbers, marker="o")
+                axis.set(xlabel="epoch", ylabel="training loss", title="Training loss")
+            else:
+                axis.plot(epochs, [100 * a for a in numbers], marker="o", color="tab:green")
+                axis.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy")
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
             axis.grid(alpha=0.3)
         _save(figure, path)

@@ -26,12 +26,16 @@ class ProbeOutcome:
     values:  name -> numpy array (bool, integer or float dtype) or bool/int/float/str/None; only for "ok"
     message: for "error", "Type: message" and the last frames in the student's files; otherwise a sentence
     seconds: wall-clock time of the call, a restart of the sandbox included
+    progress: the values of each checkpoint the probe sent (``probing.checkpoint``), in order; an "ok"
+             outcome ended by them holds the checkpoint judged last as its values, and a message
+             that says why
     """
     name: str
     status: str
     values: dict[str, Value] = field(default_factory=dict)
     message: str = ""
     seconds: float = 0.0
+    progress: tuple[dict[str, Value], ...] = ()
 
 
 class Registration(NamedTuple):

@@ -46,6 +46,15 @@ from autograder.sandbox.replies import (
 )
 
 
+MAX_CHECKPOINTS = 1000    # a probe's checkpoints in one call, at most
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 class Session:
     """One sandbox at a time for one workdir, restarted after any failure.
 
@@ -113,7 +122,8 @@ class Session:
         processes of the session together, with a note of how many bytes were dropped."""
         return {name: output.text() for name, output in self._output.items()}
 
-    def run(self, name: str, tables: dict[str, Value] | None = None, record: bool = False) -> ProbeOutcome:
+    def run(self, name: str, tables: dict[str, Value] | None = None, record: bool = False,
+            enough: Callable[[dict[str, Value]], bool] | None = None) -> ProbeOutcome:
         """Run the probe ``name`` and return its :class:`ProbeOutcome`; never raises for anything the
         sandbox does. After a timeout, a crash or an invalid reply the sandbox is killed, and the next
         call starts a fresh one.
@@ -121,13 +131,20 @@ class Session:
         tables: {value name: value} the probe's stand-ins answer from (``probing.TABLES``), recorded
         by the reference's run of the same probe; record: whether its stand-ins record what the code
         they stand in for answers, into values named ``probing.TABLE_PREFIX…`` (the reference's run).
+        enough: whether the values of a checkpoint (``probing.checkpoint``) are enough for the verdict:
+        the probe is then told to stop, and its outcome holds them. Without it every checkpoint is
+        answered "more". A probe that runs out of time or dies after a checkpoint is judged on its
+        last one.
         """
         if self._box is None:
             raise RuntimeError("this session is closed")
         started = time.monotonic()
+        progress: list[dict[str, Value]] = []     # each checkpoint's values
+        judged: dict[str, Value] | None = None    # those that were enough
 
         def outcome(status: str, message: str = "", values: dict[str, Value] | None = None) -> ProbeOutcome:
-            return ProbeOutcome(name, status, values or {}, message, time.monotonic() - started)
+            return ProbeOutcome(name, status, values or {}, message, time.monotonic() - started,
+                                tuple(progress))
 
         if self._broken is not None:
             return outcome(*self._broken)
@@ -150,16 +167,41 @@ class Session:
             self._send({"call": self._call, "probe": name, "record": record, "tables": entries}, arrays,
                        deadline)
             reply = self._receive(deadline, "the probe")
-            while type(reply.get("call")) is int and reply["call"] < self._call:   # stale, after a forgery
+            while True:
+                while type(reply.get("call")) is int and reply["call"] < self._call:   # stale, forged
+                    reply = self._receive(deadline, "the probe")
+                self._note(reply)
+                if reply.get("status") != "checkpoint" or reply.get("call") != self._call:
+                    break
+                progress.append(self._read_values(reply.get("values"), deadline))
+                if len(progress) > MAX_CHECKPOINTS:
+                    raise Failure("invalid", f"the probe sent more than {MAX_CHECKPOINTS} checkpoints")
+                if judged is None and enough is not None and enough(progress[-1]):
+                    judged = progress[-1]
+                self._send({"call": self._call, "more": judged is None}, (), deadline)
                 reply = self._receive(deadline, "the probe")
-            self._note(reply)
+            if judged is not None:
+                if reply.get("status") != "enough" or reply.get("call") != self._call:
+                    self._stop()    # it went on after the grader's word: whatever it sent is not read
+                return outcome("ok", self._stopped_at(progress, judged), judged)
             status, values, message = self._interpret(reply, deadline)
         except Failure as failure:
             self._stop()
+            if judged is not None:
+                return outcome("ok", self._stopped_at(progress, judged), judged)
+            if progress and failure.status in ("timeout", "crashed"):
+                return outcome("ok", f"{failure.message}; judged on its last checkpoint, the "
+                                     f"{_ordinal(len(progress))}", progress[-1])
             return outcome(failure.status, failure.message)
         if status == "crashed":
             self._stop()
         return outcome(status, message, values)
+
+    @staticmethod
+    def _stopped_at(progress: list[dict[str, Value]], judged: dict[str, Value]) -> str:
+        """The message of a probe stopped at the checkpoint ``judged``."""
+        index = next(i for i, values in enumerate(progress) if values is judged)
+        return f"stopped at its {_ordinal(index + 1)} checkpoint, which was enough for the verdict"
 
     def close(self) -> None:
         """Stop the sandbox and close its box (files and uid given back). Idempotent."""

@@ -253,8 +253,13 @@ def test_hw4_reference_earns_every_point_with_plots_of_its_training(graders, tmp
     assert result.score == pytest.approx(hw4.total_points + result.bonus_points), \
         [test.output for test in result.tests if test.status != "passed"]
     assert sorted(result.artifacts) == ["cnn_on_the_test_set confusion matrix",
+                                        "cnn_on_the_test_set training curve",
                                         "mlp_on_the_test_set confusion matrix",
                                         "mlp_on_the_test_set training curve"]
+    accuracy = {test.name.split(" — ")[1]: test.output for test in result.tests if "test set" in test.name}
+    assert accuracy["mlp on the test set"].startswith("after epoch 2 of 10, test accuracy"), \
+        "the grader stops the MLP once it earns full credit"
+    assert "stopped at its 5th checkpoint" in accuracy["cnn on the test set"], "after 1¼ of its 2 epochs"
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in result.artifacts.values())
     attack = next(test for test in result.tests if test.task == "task4_4" and "fools" in test.name)
     assert "on the adversarial ones (ε = 0.1)" in attack.output

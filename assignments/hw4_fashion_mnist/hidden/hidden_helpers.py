@@ -25,26 +25,37 @@ def one_hidden_layer_mlp(width):
     return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, width), nn.ReLU(), nn.Linear(width, 10))
 
 
-def fit(model, images, labels, batches, lr=1e-3):
+def fit(model, images, labels, batches, lr=1e-3, after=None, parts=1):
     """``model`` trained by the course's recipe without Task 4.2's step: for each epoch of ``batches``
     (index arrays into ``images`` and ``labels``, NumPy arrays), homework 3's ``convergence.minimize``
     takes one Adam step per mini-batch on its mean cross-entropy, at that epoch's learning rate of
-    the cosine decay (``train.cosine_lr``; Adam starts afresh each epoch). Returns the model in eval
-    mode."""
+    the cosine decay (``train.cosine_lr``; Adam starts afresh each epoch). ``after(model, epoch)``, if
+    given, is called ``parts`` times an epoch, at the end of each equal part of it (epoch 0.25, 0.5,
+    … for 4 parts). Returns the model in eval mode."""
     for epoch, rows in enumerate(batches):
         model.train()
-        convergence.minimize(_batch_losses(model, images, labels, rows), "adam", len(rows),
+        ends = {len(rows) * part // parts: epoch + part / parts for part in range(1, parts)}   # steps: epoch
+
+        def within(steps):
+            if after is not None and steps in ends:
+                after(model, ends[steps])
+        convergence.minimize(_batch_losses(model, images, labels, rows, within), "adam", len(rows),
                              lr=train.cosine_lr(lr, epoch, len(batches)))
+        if after is not None:
+            after(model, epoch + 1)
     model.eval()
     return model
 
 
-def _batch_losses(model, images, labels, rows):
-    """The problem whose loss, at each call, is the mean cross-entropy of the next of ``rows``."""
-    chosen = iter(rows)
+def _batch_losses(model, images, labels, rows, before=None):
+    """The problem whose loss, at each call, is the mean cross-entropy of the next of ``rows``;
+    ``before(steps)`` is called first with the number of steps already taken."""
+    chosen = iter(enumerate(rows))
 
     def loss():
-        indices = next(chosen)
+        steps, indices = next(chosen)
+        if before is not None:
+            before(steps)
         return F.cross_entropy(model(mytorch.tensor(images[indices])), mytorch.tensor(labels[indices]))
     return convergence.Problem("mini-batches", lambda: (list(model.parameters()), loss))
 

@@ -43,7 +43,7 @@ from mytorch.nn import functional as F
 from mytorch.ops import convolution
 from mytorch.data import DataLoader, TensorDataset, idx
 from probe_helpers import stand_ins
-from probing import probe
+from probing import checkpoint, probe
 from stand_ins import feed_train, random_batches
 
 DATA = Path("grader_data")               # written by the grader into the working directory
@@ -68,11 +68,31 @@ def training_set():
     return train.standardise(images), np.load(DATA / "train-labels.npy", allow_pickle=False).astype(np.int64)
 
 
-def trained_by_fit(model, epochs):
+def trained_by_fit(model, epochs, after=None, parts=1):
     """``model`` trained for ``epochs`` on the grader's training set in shuffled batches of BATCH_SIZE
-    by hidden_helpers.fit, in eval mode."""
+    by hidden_helpers.fit (which calls ``after(model, epoch)`` ``parts`` times an epoch), in eval mode."""
     images, labels = training_set()
-    return fit(model, images, labels, random_batches(len(labels), BATCH_SIZE, epochs, seed=0))
+    batches = random_batches(len(labels), BATCH_SIZE, epochs, seed=0)
+    return fit(model, images, labels, batches, after=after, parts=parts)
+
+
+class Checkpoints:
+    """The checkpoints of an accuracy probe (``probing.checkpoint``), as often as the task's
+    ``checkpoints_per_epoch`` says: the model's classes of the grader's test images so far go to the
+    grader, which stops the training once they earn full credit. The model's training mode and
+    mytorch's random numbers are left as they were, so that the training goes on exactly as without
+    the checkpoint."""
+
+    def __init__(self):
+        self.images, self.last = test_images(), None
+
+    def __call__(self, model, epoch):
+        training, generator = model.training, mytorch.random.generator()
+        state = generator.bit_generator.state
+        self.last = {"predictions": train.predict(model, self.images), "epoch": epoch}
+        model.train(training)
+        generator.bit_generator.state = state
+        checkpoint(self.last)
 
 
 # ----- Task 4.1: parse_idx and the DataLoader -------------------------------------------------------
@@ -259,14 +279,20 @@ def dataloader_shuffled_without_a_seed_by_mytorch_generator():
 @probe("task4_2", check="accuracy", weight=55)
 def mlp_on_the_test_set():
     """``train.train`` as the handout gives it (the student's MLP and training step), on the grader's
-    training set in shuffled batches of BATCH_SIZE (stand_ins.feed_train)."""
+    training set in shuffled batches of BATCH_SIZE (stand_ins.feed_train), with a checkpoint after each
+    epoch."""
     options = settings("task4_2")
     images, labels = training_set()
+    checkpoints, built = Checkpoints(), []     # the model train.train builds
     with stand_ins() as patch:
-        feed_train(patch, images, labels, random_batches(len(labels), BATCH_SIZE, options["epochs"], seed=0))
+        build = models.MODELS[options["model"]]
+        patch.setitem(models.MODELS, options["model"], lambda: built.append(build()) or built[-1])
+        feed_train(patch, images, labels, random_batches(len(labels), BATCH_SIZE, options["epochs"], seed=0),
+                   after_epoch=lambda epoch: built and checkpoints(built[-1], epoch))
         model, history = train.train(options["model"], epochs=options["epochs"], progress=False,
                                      evaluate=False)
-    return {"predictions": train.predict(model, test_images()), "train_loss": np.array(history.train_loss)}
+    return {"predictions": train.predict(model, checkpoints.images), "epoch": options["epochs"],
+            "train_loss": np.array(history.train_loss)}
 
 
 def set_known_weights(model, seed):
@@ -352,8 +378,10 @@ def cnn_on_the_test_set():
     steps (hidden_helpers.fit), so that the training step of Task 4.2 does not count twice."""
     options = settings("task4_3")
     mytorch.manual_seed(0)
-    model = trained_by_fit(models.MODELS[options["model"]](), options["epochs"])
-    return {"predictions": train.predict(model, test_images())}
+    checkpoints = Checkpoints()
+    trained_by_fit(models.MODELS[options["model"]](), options["epochs"], after=checkpoints,
+                   parts=options["checkpoints_per_epoch"])
+    return checkpoints.last
 
 
 # ----- Task 4.3: the operations themselves, beside the CNN's accuracy ---------------------------------

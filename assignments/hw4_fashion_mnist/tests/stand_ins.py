@@ -23,21 +23,24 @@ def random_batches(count, batch_size, epochs, seed):
     return np.stack([rng.permutation(count)[:full].reshape(-1, batch_size) for _ in range(epochs)])
 
 
-def feed_train(patch, images, labels, batches):
+def feed_train(patch, images, labels, batches, after_epoch=None):
     """Give ``train.train``, through ``patch`` (pytest's monkeypatch), data without Task 4.1's code: its
     ``fashion_mnist`` returns ``images`` and ``labels`` as they are, and every DataLoader yields, one
     epoch of ``batches`` (each a sequence of index arrays) per pass, the samples those indices name,
-    cut out by the given ``DataLoader._batch``, whatever its batch size, shuffle or seed."""
+    cut out by the given ``DataLoader._batch``, whatever its batch size, shuffle or seed.
+    ``after_epoch(epoch)``, if given, is called once an epoch's last batch has been used (epoch 1, 2, …)."""
     patch.setattr(train, "fashion_mnist", lambda train=True, root=None: (images, labels))
-    epochs = iter(batches)
+    epochs = enumerate(batches, start=1)
 
     def replay(loader):
-        listed = next(epochs, None)
+        epoch, listed = next(epochs, (None, None))
         if listed is None:
             raise AssertionError(f"a DataLoader was iterated more often than the {len(batches)} epochs "
                                  f"the test has batches for")
         for indices in listed:
             yield loader._batch(np.asarray(indices))
+        if after_epoch is not None:
+            after_epoch(epoch)
     patch.setattr(DataLoader, "__iter__", replay)
 
 

@@ -27,6 +27,12 @@ the reference's run records them (``RECORDING``; they join its values under name
 :data:`TABLE_PREFIX`), and the grader hands each probe its own table (``TABLES``) when it runs it
 against a submission.
 
+A probe that trains may show the grader its values as they come, one :func:`checkpoint` per
+epoch (hw4's accuracy probes: the predictions after each epoch). The grader judges each one and
+answers whether it wants more: once a checkpoint earns full credit, :func:`checkpoint` raises
+:class:`Enough` and the training stops there. A probe that runs out of time is judged on its last
+checkpoint.
+
 This module is standalone (standard library only) and never imports ``autograder``:
 the grader copies it into the sandbox's working directory, where the probe modules
 import it as ``probing``.
@@ -55,6 +61,22 @@ TABLE_PREFIX = "stand_in_"   # the names of recorded tables among a probe's valu
 TABLES = {}                  # the probe's table, as recorded by the reference's run: {name: value}
 RECORDING = False            # whether this is the reference's run, which records the tables
 RECORDED = {}                # what the probe's stand-ins recorded so far: {name: value}
+CHECKPOINT = None            # sends a checkpoint's values to the grader; returns whether it wants more
+
+
+class Enough(BaseException):
+    """Raised by :func:`checkpoint` once the grader has judged enough: the probe's verdict is made and
+    its work can stop. A BaseException, so that ``except Exception`` in student code lets it through."""
+
+
+def checkpoint(values):
+    """Show the grader ``values``, a dict such as a probe returns, as the probe's result so far.
+
+    Returns when the grader wants more (outside the grader's sandbox, always); raises :class:`Enough`
+    when it has judged enough, and again at every later call of the same probe.
+    """
+    if CHECKPOINT is not None and not CHECKPOINT(values):
+        raise Enough
 
 
 def probe(task, check="reference", weight=1):

@@ -16,7 +16,13 @@ bytes; a message is a frame of UTF-8 JSON (:func:`encode`). Requests are
              with ``allow_pickle=False``;
 ``error``    ``"error"``: ``{"type", "message", "traceback"}``, the exception the probe raised;
 ``exit``     the same, for SystemExit or KeyboardInterrupt: the process then ends;
-``invalid``  ``"message"``: the probe returned something that cannot be sent.
+``invalid``  ``"message"``: the probe returned something that cannot be sent;
+``enough``   the probe ended at the grader's word (below).
+
+Before its reply, a probe may send checkpoints (``probing.checkpoint``): ``{"call": n, "status":
+"checkpoint", "values": ...}`` and its arrays, as an "ok" reply. The grader answers each one with
+``{"call": n, "more": bool}``; after ``false``, ``probing.checkpoint`` raises ``probing.Enough`` and
+the probe's end is replied as ``enough``.
 
 Every reply, and the ready message, also carries ``"notes"``: {audit event: times} of the
 :data:`WATCHED` events (network access, programs, forks, signals, ctypes) that student code raised
@@ -292,6 +298,10 @@ def _answer(call, probe, config, numpy, probing):
     _flush_output()
     _end_strays()
     workdir, probes = config["workdir"], config["probes"]
+    if isinstance(failure, probing.Enough):
+        return {"call": call, "status": "enough"}, ()
+    if isinstance(failure, Invalid):    # a checkpoint's values that cannot be sent
+        return {"call": call, "status": "invalid", "message": str(failure)}, ()
     if failure is not None:
         return {"call": call, "status": "error" if isinstance(failure, Exception) else "exit",
                 "error": describe(failure, workdir, probes)}, ()
@@ -304,6 +314,25 @@ def _answer(call, probe, config, numpy, probing):
         error = describe(error, workdir, probes)
         return {"call": call, "status": "invalid",
                 "message": f"the probe's values could not be saved: {error['type']}: {error['message']}"}, ()
+
+
+class _Checkpoints:
+    """``probing.CHECKPOINT`` for one call: sends each checkpoint, reads the grader's answer, and
+    answers no more once the grader has said it has enough."""
+
+    def __init__(self, channel, call, config, numpy):
+        self.channel, self.call, self.config, self.numpy = channel, call, config, numpy
+        self.more = True
+
+    def __call__(self, values):
+        if self.more:
+            entries, arrays = export(values, self.config["value_bytes"], self.numpy)
+            _flush_output()
+            self.channel.send({"call": self.call, "status": "checkpoint", "values": entries,
+                               "notes": _Watch.notes()}, arrays)
+            answer = self.channel.receive()
+            self.more = isinstance(answer, dict) and answer.get("more") is True
+        return self.more
 
 
 def serve(config):
@@ -333,6 +362,7 @@ def _serve(config):
         call, name = request["call"], request["probe"]
         probing.TABLES = channel.receive_tables(request["tables"], numpy)
         probing.RECORDING = request["record"]
+        probing.CHECKPOINT = _Checkpoints(channel, call, config, numpy)
         if name in probes:
             reply, arrays = _answer(call, probes[name][-1], config, numpy, probing)
         else:
