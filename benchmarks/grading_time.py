@@ -3,8 +3,9 @@ student would, through ``autograder grade`` (a fresh process, as a grading job r
 
 The time includes everything such a job does: reading the course, running the probes on the
 reference for the expected values, the submission's sandbox and the verdicts. Targets: at most 20 s
-for hw1 to hw3 and 120 s for hw4 (which trains an MLP for 10 epochs, a CNN for 2 and attacks a
-third network). Run: ``.venv/bin/python benchmarks/grading_time.py [hw1 hw2 ...]``.
+for hw1 to hw3 and 55 s for hw4 (issue 21; it trains an MLP for up to 10 epochs and a CNN for up to
+2, each stopped by the grader once its predictions earn full credit, and attacks a third network).
+Run: ``.venv/bin/python benchmarks/grading_time.py [hw1 hw2 ...]``.
 """
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-TARGETS = {"hw1": 20, "hw2": 20, "hw3": 20, "hw4": 120}      # seconds
+TARGETS = {"hw1": 20, "hw2": 20, "hw3": 20, "hw4": 55}      # seconds
 
 
 def main(names):
