@@ -48,6 +48,7 @@ from autograder.grading.submission import SubmissionError, build_workspace, read
 from autograder.sandbox.engines import make_sandbox
 from autograder.sandbox.harness import PUBLIC_TESTS, finite_differences, probing
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.session import Tables, encode_tables
 
 PROBES = "probes.py"              # the probes, in the assignment's hidden/ folder
 HELPERS = "hidden_helpers.py"     # which they may import, as they may import finite_differences
@@ -121,13 +122,13 @@ WITHOUT_REFERENCE = tuple(name for name, check in CHECKS.items() if not check.re
 class Expected(NamedTuple):
     """What the reference's run says about one probe: its task, its check, its weight, the
     reference's :class:`~autograder.sandbox.replies.ProbeOutcome` (None for a check the reference does
-    not run)
-    and the table its stand-ins recorded ({value name: value}; see probing.TABLES)."""
+    not run) and the table its stand-ins recorded (see probing.TABLES), encoded once for every
+    hand-in's run of the probe (:class:`~autograder.sandbox.session.Tables`)."""
     task: object
     check: str
     weight: float
     outcome: object
-    tables: dict
+    tables: Tables
 
 
 def _split_tables(outcome):
@@ -208,7 +209,8 @@ class Grader:
                     outcome, tables = None, {}
                     if CHECKS[check].reference_runs:
                         outcome, tables = _split_tables(session.run(name, record=True))
-                    expected[name] = Expected(self.course.tasks[task], check, weight, outcome, tables)
+                    expected[name] = Expected(self.course.tasks[task], check, weight, outcome,
+                                              encode_tables(tables))
         failed = {name: e.outcome.message for name, e in expected.items()
                   if e.outcome is not None and e.outcome.status != "ok"}
         failed |= {name: verdict.message for name, e in expected.items() if e.check == "threshold"

@@ -48,7 +48,8 @@ def training_curve(history, path):
             else:
                 axis.plot(epochs, [100 * a for a in numbers], marker="o", color="tab:green")
                 axis.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy")
-            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            whole = all(float(epoch).is_integer() for epoch in epochs)      # else quarters, halves
+            axis.xaxis.set_major_locator(MaxNLocator(integer=whole, steps=[1, 2.5, 5, 10]))
             axis.grid(alpha=0.3)
         _save(figure, path)
 

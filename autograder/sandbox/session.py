@@ -28,7 +28,7 @@ import select
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import numpy as np
 
@@ -47,6 +47,23 @@ from autograder.sandbox.replies import (
 
 
 MAX_CHECKPOINTS = 1000    # a probe's checkpoints in one call, at most
+
+
+class Tables(NamedTuple):
+    """A probe's stand-in tables ({value name: value}, ``probing.TABLES``) as the protocol sends them:
+    the request's JSON entries and each array's ``.npy`` bytes. :func:`encode_tables` makes them once,
+    and every run of the probe sends them as they are."""
+    entries: dict[str, dict[str, Any]]
+    arrays: tuple[bytes, ...]
+
+
+def encode_tables(tables: dict[str, Value]) -> Tables:
+    """``tables`` encoded for :meth:`Session.run`."""
+    entries, arrays = runner.export(tables, math.inf, np)
+    return Tables(entries, tuple(arrays))
+
+
+NO_TABLES = encode_tables({})
 
 
 def _ordinal(n: int) -> str:
@@ -122,13 +139,13 @@ class Session:
         processes of the session together, with a note of how many bytes were dropped."""
         return {name: output.text() for name, output in self._output.items()}
 
-    def run(self, name: str, tables: dict[str, Value] | None = None, record: bool = False,
+    def run(self, name: str, tables: Tables = NO_TABLES, record: bool = False,
             enough: Callable[[dict[str, Value]], bool] | None = None) -> ProbeOutcome:
         """Run the probe ``name`` and return its :class:`ProbeOutcome`; never raises for anything the
         sandbox does. After a timeout, a crash or an invalid reply the sandbox is killed, and the next
         call starts a fresh one.
 
-        tables: {value name: value} the probe's stand-ins answer from (``probing.TABLES``), recorded
+        tables: the :class:`Tables` the probe's stand-ins answer from (``probing.TABLES``), recorded
         by the reference's run of the same probe; record: whether its stand-ins record what the code
         they stand in for answers, into values named ``probing.TABLE_PREFIX…`` (the reference's run).
         enough: whether the values of a checkpoint (``probing.checkpoint``) are enough for the verdict:
@@ -163,9 +180,8 @@ class Session:
         try:
             self._call += 1
             deadline = time.monotonic() + self._limits.probe_seconds
-            entries, arrays = runner.export(tables or {}, math.inf, np)
-            self._send({"call": self._call, "probe": name, "record": record, "tables": entries}, arrays,
-                       deadline)
+            self._send({"call": self._call, "probe": name, "record": record, "tables": tables.entries},
+                       tables.arrays, deadline)
             reply = self._receive(deadline, "the probe")
             while True:
                 while type(reply.get("call")) is int and reply["call"] < self._call:   # stale, forged

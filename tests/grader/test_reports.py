@@ -416,9 +416,19 @@ def test_plots_are_byte_identical_across_renders_and_carry_no_version(plot_files
     assert again.read_bytes().startswith(b"\x89PNG") and b"matplotlib" not in again.read_bytes()
 
 
+def test_a_training_curve_draws_the_checkpoints_of_a_stopped_training_at_their_epochs(tmp_path):
+    stopped = {"test_accuracy": [0.82, 0.84, 0.86, 0.87, 0.88], "accuracy_epochs": [0.25, 0.5, 0.75, 1, 1.25]}
+    plots.training_curve(stopped, tmp_path / "quarters.png")
+    plots.training_curve({**stopped, "accuracy_epochs": [1, 2, 3, 4, 5]}, tmp_path / "epochs.png")
+    quarters, epochs = ((tmp_path / name).read_bytes() for name in ("quarters.png", "epochs.png"))
+    assert quarters.startswith(b"\x89PNG") and quarters != epochs, "the x-axis is the checkpoints' epochs"
+
+
 def test_plots_refuse_inconsistent_data(tmp_path):
     with pytest.raises(ValueError, match="one loss and one accuracy per epoch, got 2 losses and 1"):
         plots.training_curve({"train_loss": [1.0, 0.5], "test_accuracy": [0.5]}, tmp_path / "a.png")
+    with pytest.raises(ValueError, match="needs the training loss or the test accuracy"):
+        plots.training_curve({}, tmp_path / "a.png")
     with pytest.raises(ValueError, match=r"must have shape \(2, 2\), got \(2, 3\)"):
         plots.confusion_matrix([[1, 2, 3], [4, 5, 6]], ["a", "b"], tmp_path / "b.png")
     with pytest.raises(ValueError, match="finite counts"):

@@ -31,7 +31,7 @@ from autograder.sandbox.harness import launch
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.local import LocalSandbox
 from autograder.sandbox.uids import SANDBOX_UIDS
-from autograder.sandbox.session import Session
+from autograder.sandbox.session import Session, encode_tables
 
 pytestmark = pytest.mark.slow     # starts hundreds of sandboxes
 
@@ -554,7 +554,7 @@ def test_a_probe_returns_arrays_and_scalars_from_the_students_package(engine, wo
 def test_a_probe_gets_its_table_as_data_and_records_one_when_asked(engine, workdir, probes):
     big = np.random.default_rng(0).standard_normal(300_000)        # 2.4 MB: more than a pipe holds
     with open_session(workdir, probes, engine) as session:
-        given = session.run("tabled", tables={"stand_in_big": big, "stand_in_count": 2})
+        given = session.run("tabled", tables=encode_tables({"stand_in_big": big, "stand_in_count": 2}))
         alone = session.run("tabled")
         recorded = session.run("tabled", record=True)
     assert given.status == "ok", given
