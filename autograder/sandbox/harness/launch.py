@@ -27,6 +27,8 @@ import select
 import signal
 import socket
 import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn
 
 SANDBOX_DIR = ".sandbox"             # in a local workdir: this file, probing.py, the probe modules
 WORKDIR = "/tmp/work"                # where the workdir appears inside a mount namespace
@@ -46,7 +48,7 @@ CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 KERNEL_FILESYSTEMS = ("/proc", "/sys", "/dev")   # left as they are by the read-only remount
 
 
-def _libc_call(name, *args):
+def _libc_call(name: str, *args: object) -> None:
     """Call ``name`` in libc; raise OSError with errno when it returns -1."""
     libc = ctypes.CDLL(None, use_errno=True)
     if getattr(libc, name)(*args) != 0:
@@ -54,14 +56,14 @@ def _libc_call(name, *args):
         raise OSError(error, f"{name}{args!r}: {os.strerror(error)}")
 
 
-def _mount(source, target, fstype, flags, data=None):
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     """mount(2), raising OSError on failure."""
     _libc_call("mount", None if source is None else source.encode(), target.encode(),
                None if fstype is None else fstype.encode(), ctypes.c_ulong(flags),
                None if data is None else data.encode())
 
 
-def _enter_namespaces(namespaces):
+def _enter_namespaces(namespaces: dict[str, bool]) -> None:
     """Enter new mount (private propagation), IPC, network (if ``namespaces["network"]``) and user
     (if ``namespaces["user"]``: the caller's uid and gid become root's) namespaces; the next child
     starts a new PID namespace. Raises OSError where the kernel refuses."""
@@ -76,7 +78,7 @@ def _enter_namespaces(namespaces):
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
 
 
-def _mirror(child):
+def _mirror(child: int) -> NoReturn:
     """Wait for ``child`` and end as it ended: the same exit status, or killed by the same signal."""
     _, status = os.waitpid(child, 0)
     if os.WIFSIGNALED(status):
@@ -87,7 +89,7 @@ def _mirror(child):
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
 
 
-def _die_with_launcher(alive, launcher):
+def _die_with_launcher(alive: int, launcher: int) -> None:
     """In the launcher's child: be killed when the launcher dies, so that a sandbox whose launcher
     the grader kills (between the fork and the setsid, its process group misses the child) never
     lives on. The pipe closes the race of a launcher that died before the prctl."""
@@ -98,7 +100,7 @@ def _die_with_launcher(alive, launcher):
     os.close(alive)
 
 
-def check(namespaces):
+def check(namespaces: dict[str, bool]) -> NoReturn:
     """Exit 0 if the sandbox's namespaces can be made here: enter them, and mount /proc in a new
     PID namespace; exit non-zero otherwise."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -110,17 +112,17 @@ def check(namespaces):
     os._exit(0)
 
 
-def _below(path, folders):
+def _below(path: str, folders: Iterable[str]) -> bool:
     """Whether ``path`` is one of ``folders`` or lies inside one."""
     return any(path == folder or path.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
-def _depth(path):
+def _depth(path: str) -> int:
     """How many folders deep ``path`` (absolute) lies: / is 0, /tmp is 1."""
     return len([part for part in path.split("/") if part])
 
 
-def _isolate_filesystem(filesystem, workdir):
+def _isolate_filesystem(filesystem: dict[str, Any], workdir: str) -> None:
     """Arrange this mount namespace (private, new) for the sandbox; raises OSError if any step fails.
 
     Guarantees: /proc shows only this PID namespace; every ``hide`` path that exists is an empty,
@@ -153,14 +155,14 @@ def _isolate_filesystem(filesystem, workdir):
     _make_read_only(writable={*filesystem["scratch"], workdir})
 
 
-def _mount_points():
+def _mount_points() -> list[str]:
     """The mount points of this mount namespace, from /proc/self/mountinfo."""
     with open("/proc/self/mountinfo") as mountinfo:
         fields = [line.split()[4] for line in mountinfo]
     return [re.sub(r"\\([0-7]{3})", lambda match: chr(int(match[1], 8)), field) for field in fields]
 
 
-def _make_read_only(writable):
+def _make_read_only(writable: Iterable[str]) -> None:
     """Remount every visible mount read-only but ``writable`` and the kernel's own file systems,
     keeping each mount's nosuid/nodev/noexec/atime flags (a user namespace must keep them)."""
     for point in dict.fromkeys(_mount_points()):
@@ -174,7 +176,7 @@ def _make_read_only(writable):
         _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
-def _drop_privileges(user):
+def _drop_privileges(user: list[int] | None) -> None:
     """Leave no way back to privileges: no_new_privs (setuid binaries give nothing), an empty
     capability bounding set (exec gives no capabilities, even to root of a user namespace), then
     the sandbox's own uid and gid with no supplementary groups (``user`` = [uid, gid], or None
@@ -191,7 +193,7 @@ def _drop_privileges(user):
         os.setresuid(uid, uid, uid)
 
 
-def _connect(path):
+def _connect(path: str) -> int:
     """The descriptor of a connection to the grader's Unix socket at ``path``, kept across exec."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.connect(path)
@@ -200,7 +202,7 @@ def _connect(path):
     return fd
 
 
-def launch(config):
+def launch(config: dict[str, Any]) -> NoReturn:
     """Start the sandbox: with ``config["connect"]``, connect to the grader's socket, which carries
     both directions; with ``config["namespaces"]``, enter them and fork the PID namespace's first
     process, mirrored by this one; then isolate, limit and unprivilege that process and exec the

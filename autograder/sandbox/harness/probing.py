@@ -37,6 +37,9 @@ This module is standalone (standard library only) and never imports ``autograder
 the grader copies it into the sandbox's working directory, where the probe modules
 import it as ``probing``.
 """
+from collections.abc import Callable
+from typing import Any
+
 CHECKS = {
     "reference": "every value matches the reference solution's, within the assignment's tolerances",
     "gradient": "`analytic` matches `numerical` (central differences), or each `analytic_<case>` its "
@@ -54,14 +57,16 @@ CHECKS = {
               "network of `weights`, which the grader evaluates itself; the reference does not run it",
 }
 MAX_WEIGHT = 1000
-REGISTRY = {}   # probe name -> (task id, check, weight, function)
+Probe = Callable[[], dict[str, Any]]      # a probe: no arguments, a dict of values
+REGISTRY: dict[str, tuple[str, str, float, Probe]] = {}   # probe name -> (task id, check, weight, function)
 
 # Set by the sandbox's runner before each probe runs.
 TABLE_PREFIX = "stand_in_"   # the names of recorded tables among a probe's values
-TABLES = {}                  # the probe's table, as recorded by the reference's run: {name: value}
+TABLES: dict[str, Any] = {}  # the probe's table, as recorded by the reference's run: {name: value}
 RECORDING = False            # whether this is the reference's run, which records the tables
-RECORDED = {}                # what the probe's stand-ins recorded so far: {name: value}
-CHECKPOINT = None            # sends a checkpoint's values to the grader; returns whether it wants more
+RECORDED: dict[str, Any] = {}   # what the probe's stand-ins recorded so far: {name: value}
+# Sends a checkpoint's values to the grader and returns whether it wants more.
+CHECKPOINT: Callable[[dict[str, Any]], bool] | None = None
 
 
 class Enough(BaseException):
@@ -69,7 +74,7 @@ class Enough(BaseException):
     its work can stop. A BaseException, so that ``except Exception`` in student code lets it through."""
 
 
-def checkpoint(values):
+def checkpoint(values: dict[str, Any]) -> None:
     """Show the grader ``values``, a dict such as a probe returns, as the probe's result so far.
 
     Returns when the grader wants more (outside the grader's sandbox, always); raises :class:`Enough`
@@ -79,7 +84,7 @@ def checkpoint(values):
         raise Enough
 
 
-def probe(task, check="reference", weight=1):
+def probe(task: str, check: str = "reference", weight: float = 1) -> Callable[[Probe], Probe]:
     """Register the decorated function as the probe called ``function.__name__``, graded under
     ``task`` (a task id such as "task3_1") by the verdict ``check`` (a key of :data:`CHECKS`), with
     ``weight`` (a positive number) for its share of the task's points; the function itself is
@@ -95,7 +100,7 @@ def probe(task, check="reference", weight=1):
     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= MAX_WEIGHT:
         raise ValueError(f"@probe: weight must be a number in (0, {MAX_WEIGHT}], not {weight!r}")
 
-    def register(function):
+    def register(function: Probe) -> Probe:
         name = function.__name__
         if name in REGISTRY:
             raise ValueError(f"two probes are called {name!r}")

@@ -42,6 +42,9 @@ import signal
 import struct
 import sys
 import traceback
+from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
+from typing import Any
 
 HEADER = struct.Struct(">I")         # the length of the JSON body that follows
 MAX_MESSAGE = 1 << 20                # the largest JSON body either side accepts
@@ -61,7 +64,7 @@ WATCHED = {                          # audit events worth a note in the report, 
 }
 
 
-def encode(message):
+def encode(message: dict[str, Any]) -> bytes:
     """One protocol message: the header and the compact JSON of ``message``."""
     body = json.dumps(message, separators=(",", ":")).encode()
     return HEADER.pack(len(body)) + body
@@ -75,10 +78,10 @@ class Channel:
     """The protocol's descriptors in the ``serve`` stage (two pipes, or one socket twice): blocking
     reads of requests, writes of replies."""
 
-    def __init__(self, requests, replies):
+    def __init__(self, requests: int, replies: int) -> None:
         self.requests, self.replies = requests, replies
 
-    def _read_exactly(self, size):
+    def _read_exactly(self, size: int) -> bytes | None:
         """``size`` bytes of the request pipe, or None if it ends first."""
         data = b""
         while len(data) < size:
@@ -88,12 +91,12 @@ class Channel:
             data += chunk
         return data
 
-    def receive(self):
+    def receive(self) -> Any:
         """The next request, or None once the grader has closed the pipe."""
         body = self._read_frame()
         return None if body is None else json.loads(body)
 
-    def receive_tables(self, entries, numpy):
+    def receive_tables(self, entries: dict[str, dict[str, Any]], numpy: ModuleType) -> dict[str, Any]:
         """{name: value} of a request's ``tables``: scalars as they are, arrays from the frames that
         follow the request (the grader's, so trusted; still read with ``allow_pickle=False``)."""
         tables = {}
@@ -102,12 +105,12 @@ class Channel:
                 numpy.load(io.BytesIO(self._read_frame()), allow_pickle=False)
         return tables
 
-    def _read_frame(self):
+    def _read_frame(self) -> bytes | None:
         """The body of the next frame, or None if the pipe ends first."""
         header = self._read_exactly(HEADER.size)
         return None if header is None else self._read_exactly(HEADER.unpack(header)[0])
 
-    def send(self, message, arrays=()):
+    def send(self, message: dict[str, Any], arrays: Sequence[bytes] = ()) -> None:
         """Write ``message``, then each of ``arrays`` (bytes) as a frame of its own; a message that
         is too large is replaced by an "invalid" reply saying so, without the arrays."""
         data = encode(message)
@@ -121,7 +124,7 @@ class Channel:
                 view = view[os.write(self.replies, view):]
 
 
-def _load_module(name, path):
+def _load_module(name: str, path: str) -> ModuleType:
     """Import the file ``path`` as the module ``name`` (registered in sys.modules)."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -130,7 +133,7 @@ def _load_module(name, path):
     return module
 
 
-def clip(text, limit=MAX_STRING):
+def clip(text: str, limit: int = MAX_STRING) -> str:
     """``text`` cut to at most ``limit`` characters at the end of a word, an ellipsis marking the
     cut; a word longer than half the limit is cut where the limit falls."""
     if len(text) <= limit:
@@ -140,7 +143,7 @@ def clip(text, limit=MAX_STRING):
     return (cut[:space].rstrip() if space > limit // 2 else cut) + "…"
 
 
-def describe(error, workdir, probes):
+def describe(error: BaseException, workdir: str, probes: str) -> dict[str, Any]:
     """``{"type", "message", "traceback"}`` of an exception raised by student code: the public name
     of its type, its message, and the last frames that lie in the student's files (the workdir but
     not the ``probes`` folder), as "path, line N, in function: source" with paths from the workdir."""
@@ -158,7 +161,8 @@ def describe(error, workdir, probes):
             "traceback": [clip(line, 300) for line in lines]}
 
 
-def export(result, value_bytes, numpy):
+def export(result: object, value_bytes: float,
+           numpy: ModuleType) -> tuple[dict[str, dict[str, Any]], list[bytes]]:
     """``(values, arrays)`` of an "ok" reply for the dict ``result`` a probe returned: ``values``
     for the JSON reply, and the bytes of each array value as a ``.npy`` file saved with
     ``allow_pickle=False``, in the order of ``values``.
@@ -203,14 +207,14 @@ def export(result, value_bytes, numpy):
     return values, arrays
 
 
-def _flush_output():
+def _flush_output() -> None:
     """Flush Python's buffered stdout and stderr, so that a probe's output leaves before its reply."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):   # a stream the student replaced or closed: theirs to lose
             stream.flush()
 
 
-def _end_strays():
+def _end_strays() -> None:
     """Kill and reap every other process of the sandbox, so that no probe leaves work running.
 
     Only the first process of a PID namespace does this: orphans are reparented to it, so having
@@ -236,13 +240,13 @@ class _Watch:
     seen = {}
 
     @classmethod
-    def hook(cls, event, args):
+    def hook(cls, event: str, args: tuple[Any, ...]) -> None:
         if cls.active and event in WATCHED:
             cls.seen[event] = cls.seen.get(event, 0) + 1
 
     @classmethod
     @contextlib.contextmanager
-    def student_code(cls):
+    def student_code(cls) -> Iterator[None]:
         """Record while the block runs student code (a probe, or the import of the probe modules)."""
         cls.active = True
         try:
@@ -251,13 +255,14 @@ class _Watch:
             cls.active = False
 
     @classmethod
-    def notes(cls):
+    def notes(cls) -> dict[str, int]:
         """{event: times} since the last call, for a reply."""
         notes, cls.seen = cls.seen, {}
         return notes
 
 
-def _import_probes(config):
+def _import_probes(config: dict[str, Any]) -> tuple[dict[str, tuple[str, str, float, Callable]],
+                                                 dict[str, dict[str, Any]]]:
     """Import probing.py from the harness folder and the probe modules from the probes folder, the
     workdir first on sys.path and the probes folder (the support modules) last; returns (probe name
     -> (task, check, function), module file -> description of its import error)."""
@@ -276,7 +281,8 @@ def _import_probes(config):
     return dict(probing.REGISTRY), errors
 
 
-def _answer(call, probe, config, numpy, probing):
+def _answer(call: int, probe: Callable[[], object], config: dict[str, Any], numpy: ModuleType,
+            probing: ModuleType) -> tuple[dict[str, Any], Sequence[bytes]]:
     """``(reply, arrays)`` to the request to run ``probe`` as call number ``call``, with
     ``probing.TABLES`` and ``probing.RECORDING`` set for it by the caller.
 
@@ -320,11 +326,11 @@ class _Checkpoints:
     """``probing.CHECKPOINT`` for one call: sends each checkpoint, reads the grader's answer, and
     answers no more once the grader has said it has enough."""
 
-    def __init__(self, channel, call, config, numpy):
+    def __init__(self, channel: Channel, call: int, config: dict[str, Any], numpy: ModuleType) -> None:
         self.channel, self.call, self.config, self.numpy = channel, call, config, numpy
         self.more = True
 
-    def __call__(self, values):
+    def __call__(self, values: dict[str, Any]) -> bool:
         if self.more:
             entries, arrays = export(values, self.config["value_bytes"], self.numpy)
             _flush_output()
@@ -335,18 +341,18 @@ class _Checkpoints:
         return self.more
 
 
-def serve(config):
+def serve(config: dict[str, Any]) -> None:
     """Import the probes, report ``{"ready": {"probes": {name: [task, check, weight]}, "errors":
-    {module: error}}}``, then answer requests one by one until the grader closes the request pipe; end the process after
-    an "exit" reply, and with :data:`CHANNEL_LOST` when the channel fails (student code closed or
-    replaced its descriptors)."""
+    {module: error}}}``, then answer requests one by one until the grader closes the request pipe;
+    end the process after an "exit" reply, and with :data:`CHANNEL_LOST` when the channel fails
+    (student code closed or replaced its descriptors)."""
     try:
         _serve(config)
     except OSError:
         os._exit(CHANNEL_LOST)
 
 
-def _serve(config):
+def _serve(config: dict[str, Any]) -> None:
     channel = Channel(config["requests"], config["replies"])
     for fd in {channel.requests, channel.replies}:
         os.set_inheritable(fd, False)
