@@ -157,11 +157,15 @@ class Session:
             raise RuntimeError("this session is closed")
         started = time.monotonic()
         progress: list[dict[str, Value]] = []     # each checkpoint's values
-        judged: dict[str, Value] | None = None    # those that were enough
+        enough_at: int | None = None              # the index of the one that was enough
 
         def outcome(status: str, message: str = "", values: dict[str, Value] | None = None) -> ProbeOutcome:
             return ProbeOutcome(name, status, values or {}, message, time.monotonic() - started,
                                 tuple(progress))
+
+        def stopped() -> ProbeOutcome:
+            return outcome("ok", f"stopped at its {_ordinal(enough_at + 1)} checkpoint, which was enough "
+                                 f"for the verdict", progress[enough_at])
 
         if self._broken is not None:
             return outcome(*self._broken)
@@ -192,19 +196,19 @@ class Session:
                 progress.append(self._read_values(reply.get("values"), deadline))
                 if len(progress) > MAX_CHECKPOINTS:
                     raise Failure("invalid", f"the probe sent more than {MAX_CHECKPOINTS} checkpoints")
-                if judged is None and enough is not None and enough(progress[-1]):
-                    judged = progress[-1]
-                self._send({"call": self._call, "more": judged is None}, (), deadline)
+                if enough_at is None and enough is not None and enough(progress[-1]):
+                    enough_at = len(progress) - 1
+                self._send({"call": self._call, "more": enough_at is None}, (), deadline)
                 reply = self._receive(deadline, "the probe")
-            if judged is not None:
+            if enough_at is not None:
                 if reply.get("status") != "enough" or reply.get("call") != self._call:
                     self._stop()    # it went on after the grader's word: whatever it sent is not read
-                return outcome("ok", self._stopped_at(progress, judged), judged)
+                return stopped()
             status, values, message = self._interpret(reply, deadline)
         except Failure as failure:
             self._stop()
-            if judged is not None:
-                return outcome("ok", self._stopped_at(progress, judged), judged)
+            if enough_at is not None:
+                return stopped()
             if progress and failure.status in ("timeout", "crashed"):
                 return outcome("ok", f"{failure.message}; judged on its last checkpoint, the "
                                      f"{_ordinal(len(progress))}", progress[-1])
@@ -212,12 +216,6 @@ class Session:
         if status == "crashed":
             self._stop()
         return outcome(status, message, values)
-
-    @staticmethod
-    def _stopped_at(progress: list[dict[str, Value]], judged: dict[str, Value]) -> str:
-        """The message of a probe stopped at the checkpoint ``judged``."""
-        index = next(i for i, values in enumerate(progress) if values is judged)
-        return f"stopped at its {_ordinal(index + 1)} checkpoint, which was enough for the verdict"
 
     def close(self) -> None:
         """Stop the sandbox and close its box (files and uid given back). Idempotent."""
