@@ -324,8 +324,9 @@ class Grader:
 
     def _plots(self, outcomes, folder):
         """{name: PNG path}: the training curve (its loss, and the test accuracy of each checkpoint) and
-        the confusion matrix of every accuracy probe whose values can be drawn. Raises MissingDependency without matplotlib (the command line checks it
-        before grading: :func:`draws_plots`)."""
+        the confusion matrix of every accuracy probe whose values can be drawn. Raises
+        MissingDependency without matplotlib (the command line checks it before grading:
+        :func:`draws_plots`)."""
         require("matplotlib", f"the plots of {self.assignment.name}'s reports")
         from autograder.reports import plots  # matplotlib, only when plots are asked for
 
