@@ -196,3 +196,13 @@ def test_a_suspicious_accuracy_must_be_an_accuracy(tmp_path):
     text = MINIMAL.replace("curve = ", 'suspicious_above = "high"\ncurve = ')
     with pytest.raises(CourseError, match="suspicious_above of task .* must be an accuracy in"):
         load(tmp_path, text)
+
+
+@pytest.mark.parametrize("every", ["0", "1.5", "true", "101"])
+def test_checkpoints_per_epoch_must_be_a_whole_number_from_1_to_100(tmp_path, every):
+    text = MINIMAL.replace("curve = ", f"checkpoints_per_epoch = {every}\ncurve = ")
+    with pytest.raises(CourseError, match="checkpoints_per_epoch of task .* must be a whole number from 1"):
+        load(tmp_path, text)
+    four = MINIMAL.replace("curve = ", "checkpoints_per_epoch = 4\ncurve = ")
+    assert load(tmp_path, four).tasks[0].accuracy["checkpoints_per_epoch"] == 4
+    assert load(tmp_path, MINIMAL).tasks[0].accuracy["checkpoints_per_epoch"] == 1, "one an epoch by default"
